@@ -18,8 +18,8 @@ from .losses import decoder_nll, kl_gaussian, mask_kl
 
 # %% auto #0
 __all__ = ['conv_block', 'unet_channels', 'AttentionNet', 'stick_breaking', 'coord_grid', 'BroadcastDecoder', 'ComponentVAE',
-           'init_monet', 'MONetOutput', 'MONet', 'count_params', 'atomic_write', 'save_monet', 'read_metadata',
-           'load_monet']
+           'init_monet', 'MONetOutput', 'MONet', 'count_params', 'write_synced', 'sync_dir', 'atomic_write',
+           'save_monet', 'read_metadata', 'load_monet']
 
 # %% ../nbs/02_model.ipynb #30d8cd6b
 def conv_block(ni:int, nf:int) -> nn.Sequential:
@@ -250,19 +250,28 @@ def count_params(m:nn.Module) -> int:
     "Number of parameters of a module."
     return sum(p.numel() for p in m.parameters())
 
-# %% ../nbs/02_model.ipynb #84bc753f
-def atomic_write(path, write):
-    "Call `write(tmp_path)`, fsync the file, then rename it to `path` (atomic on POSIX) and fsync the folder."
+# %% ../nbs/02_model.ipynb #39920e9a
+def write_synced(path, write) -> Path:
+    "Call `write(tmp)` for a temporary name beside `path`, fsync it, and return the temporary path (not yet renamed)."
     path = Path(path)
     tmp = path.with_name(f'.{path.name}.tmp')
     write(tmp)
     with open(tmp, 'rb') as f: os.fsync(f.fileno())
-    os.replace(tmp, path)
+    return tmp
+
+def sync_dir(path):
+    "fsync a folder, so that renames inside it are on disk."
     try:
-        fd = os.open(path.parent, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
         try: os.fsync(fd)
         finally: os.close(fd)
     except OSError: pass                                                # some file systems cannot fsync a folder
+
+def atomic_write(path, write) -> Path:
+    "Write `path` through `write(tmp)`: temporary file, fsync, rename over `path` (atomic on POSIX), fsync the folder."
+    path = Path(path)
+    os.replace(write_synced(path, write), path)
+    sync_dir(path.parent)
     return path
 
 def save_monet(model:MONet, path, **metadata) -> Path:
