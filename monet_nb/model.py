@@ -191,7 +191,7 @@ class MONetOutput:
     z_logvar: Tensor     # posterior log-variances, (B, K, z_dim)
     z: Tensor            # the latents decoded: a sample in training mode, z_mu in eval mode
 
-# %% ../nbs/02_model.ipynb #cddbea05
+# %% ../nbs/02_model.ipynb #e0a73fdc
 class MONet(nn.Module):
     "MONet (Burgess et al. 2019): recurrent stick-breaking attention + a component VAE batched over slots."
     def __init__(self,
@@ -226,18 +226,31 @@ class MONet(nn.Module):
         if tuple(x.shape[2:]) != (self.size, self.size):
             raise ValueError(f"this model was built for {self.size}x{self.size} images, got {x.shape[2]}x{x.shape[3]}")
 
-    def forward(self, x:Tensor, K:int=None) -> MONetOutput:
-        K = K or self.K
-        self._check_input(x, K)
-        B, C, H, W = x.shape
-        log_masks, _ = stick_breaking(self.attention, x, K)               # (B, K, 1, H, W)
+    def components(self, x:Tensor, log_masks:Tensor) -> tuple:
+        "All K slots through the VAE in one call: (z_mu, z_logvar, z) each (B, K, Z), x_mu (B, K, C, H, W), mask_logits (B, K, 1, H, W)."
+        B, K, _, H, W = log_masks.shape
+        C = x.shape[1]
         xk = x.unsqueeze(1).expand(B, K, C, H, W).reshape(B * K, C, H, W)  # slots folded into the batch
         z_mu, z_logvar = self.vae.encode(xk, log_masks.reshape(B * K, 1, H, W))
         z = z_mu + torch.randn_like(z_mu) * (0.5 * z_logvar).exp() if self.training else z_mu
         x_mu, mask_logits = self.vae.decode(z)
-        x_mu, mask_logits = x_mu.view(B, K, C, H, W), mask_logits.view(B, K, 1, H, W)
+        return (*(t.view(B, K, -1) for t in (z_mu, z_logvar, z)), x_mu.view(B, K, C, H, W), mask_logits.view(B, K, 1, H, W))
+
+    def components_looped(self, x:Tensor, log_masks:Tensor) -> tuple:
+        "Reference for `components`: the VAE called once per slot in a Python loop, as the seed did. Slow; same outputs in eval mode."
+        outs = []
+        for k in range(log_masks.shape[1]):
+            z_mu, z_logvar = self.vae.encode(x, log_masks[:, k])
+            z = z_mu + torch.randn_like(z_mu) * (0.5 * z_logvar).exp() if self.training else z_mu
+            outs.append((z_mu, z_logvar, z, *self.vae.decode(z)))
+        return tuple(torch.stack(t, 1) for t in zip(*outs))
+
+    def forward(self, x:Tensor, K:int=None, slot_loop:bool=False) -> MONetOutput:
+        K = K or self.K
+        self._check_input(x, K)
+        log_masks, _ = stick_breaking(self.attention, x, K)               # (B, K, 1, H, W)
+        z_mu, z_logvar, z, x_mu, mask_logits = (self.components_looped if slot_loop else self.components)(x, log_masks)
         masks = log_masks.exp()
-        z_mu, z_logvar, z = (t.view(B, K, -1) for t in (z_mu, z_logvar, z))
         nll = decoder_nll(x, x_mu, log_masks, self.sigmas(K, x.device), check=False)
         kl = kl_gaussian(z_mu, z_logvar).sum(1)
         mkl = mask_kl(log_masks, mask_logits)
