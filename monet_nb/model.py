@@ -191,7 +191,7 @@ class MONetOutput:
     z_logvar: Tensor     # posterior log-variances, (B, K, z_dim)
     z: Tensor            # the latents decoded: a sample in training mode, z_mu in eval mode
 
-# %% ../nbs/02_model.ipynb #e0a73fdc
+# %% ../nbs/02_model.ipynb #1216f444
 class MONet(nn.Module):
     "MONet (Burgess et al. 2019): recurrent stick-breaking attention + a component VAE batched over slots."
     def __init__(self,
@@ -246,7 +246,7 @@ class MONet(nn.Module):
         return tuple(torch.stack(t, 1) for t in zip(*outs))
 
     def forward(self, x:Tensor, K:int=None, slot_loop:bool=False) -> MONetOutput:
-        K = K or self.K
+        K = self.K if K is None else K
         self._check_input(x, K)
         log_masks, _ = stick_breaking(self.attention, x, K)               # (B, K, 1, H, W)
         z_mu, z_logvar, z, x_mu, mask_logits = (self.components_looped if slot_loop else self.components)(x, log_masks)

@@ -22,7 +22,7 @@ __all__ = ['PRESETS', 'CHOICES', 'POSITIVE', 'MODEL_FIELDS', 'ARCH_FIELDS', 'RES
            'load_checkpoint', 'holds_run', 'read_config', 'resume_config', 'prepare_run', 'NonFiniteGuard', 'RunLog',
            'init_distributed', 'resolve_device', 'open_data', 'train', 'build_parser', 'config_from_args', 'main']
 
-# %% ../nbs/05_train.ipynb #d9c2528b
+# %% ../nbs/05_train.ipynb #800bf736
 @dataclass
 class Config:
     "Every setting of a training run. Defaults are the paper's; presets change a few."
@@ -41,6 +41,7 @@ class Config:
     sigma_fg: float = 0.11           # Decoder scale of the other slots
     unet_base: int = 32              # U-Net channels at full resolution (doubling per level up to --unet-max)
     unet_max: int = 64               # Largest U-Net channel width
+    dec_channels: int = 32           # Channels of the broadcast decoder's convolutions
     # optimisation
     optimizer: str = 'rmsprop'       # rmsprop (the paper's) or adam
     lr: float = 1e-4                 # Learning rate
@@ -92,9 +93,9 @@ def clevr128() -> Config:
 
 PRESETS = {f.__name__: f for f in (cpu_demo, multi_dsprites, tetrominoes, clevr64, clevr128)}
 
-# %% ../nbs/05_train.ipynb #920d181f
+# %% ../nbs/05_train.ipynb #be8c5398
 CHOICES = dict(optimizer=('rmsprop', 'adam'), amp=('none', 'bf16'))
-POSITIVE = ('size', 'n_val', 'K', 'z_dim', 'unet_base', 'unet_max', 'batch_size', 'steps', 'log_every', 'val_every', 'ckpt_every')
+POSITIVE = ('size', 'n_val', 'K', 'z_dim', 'unet_base', 'unet_max', 'dec_channels', 'batch_size', 'steps', 'log_every', 'val_every', 'ckpt_every')
 
 def check_config(cfg:Config, world_size:int=1):
     "Raise a `ValueError` naming the first setting that cannot work."
@@ -116,9 +117,9 @@ def check_config(cfg:Config, world_size:int=1):
     if not re.fullmatch(r'auto|cpu|cuda(:\d+)?', cfg.device): raise ValueError(f"--device must be auto, cpu, cuda or cuda:N, got {cfg.device!r}")
     if cfg.device.startswith('cuda') and not torch.cuda.is_available(): raise ValueError(f"--device {cfg.device}: CUDA is not available here")
 
-# %% ../nbs/05_train.ipynb #c2813ffa
-MODEL_FIELDS = ('K', 'size', 'z_dim', 'beta', 'gamma', 'sigma_bg', 'sigma_fg')
-ARCH_FIELDS = ('size', 'z_dim', 'unet_base', 'unet_max')
+# %% ../nbs/05_train.ipynb #4c355aa8
+MODEL_FIELDS = ('K', 'size', 'z_dim', 'beta', 'gamma', 'sigma_bg', 'sigma_fg', 'dec_channels')
+ARCH_FIELDS = ('size', 'z_dim', 'unet_base', 'unet_max', 'dec_channels')
 
 def build_model(cfg:Config) -> MONet:
     "The MONet a configuration describes."

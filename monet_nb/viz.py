@@ -216,7 +216,7 @@ def array_png(img,             # Image (H, W) or (H, W, 3): float in [0, 1] or u
     PILImage.fromarray(a).resize((a.shape[1] * f, a.shape[0] * f), PILImage.NEAREST).save(buf, format='png')
     return buf.getvalue()
 
-# %% ../nbs/04_viz.ipynb #276972d4
+# %% ../nbs/04_viz.ipynb #2529f523
 class Explorer:
     "Browse a data set through MONet: pick an image and a slot, move the slot's latents, watch the component and reconstruction change."
     def __init__(self,
@@ -232,7 +232,7 @@ class Explorer:
         if (H, W) != (model.size, model.size):
             raise ValueError(f"the dataset's images are {H}x{W} but the model was built for {model.size}x{model.size}: "
                              f"load the data with size={model.size}")
-        self.model, self.dataset, self.K = model.to(device).eval(), dataset, K or model.K
+        self.model, self.dataset, self.K = model.to(device).eval(), dataset, model.K if K is None else K
         self.device, self.dpi, self.span, self._quiet_ = device, dpi, span, False
         self.i, self.k = 0, 0
         self._build_widgets()
