@@ -696,7 +696,7 @@ def get_dataset(spec:str='sprites',     # data spec, e.g. 'sprites', 'sprites:bi
     if needs_arg and not arg: raise ValueError(f"spec {kind!r} needs a path: '{kind}:<path>'")
     return build(arg, split, n, seed, **opts)
 
-# %% ../nbs/01_data.ipynb #494c2a53
+# %% ../nbs/01_data.ipynb #1397e2fd
 _in_cli = [False]   # set while a command runs from the command line
 
 @contextmanager
@@ -710,8 +710,12 @@ def cli_errors(prog:str):
         sys.exit(2)
 
 def _underscored(argv) -> list:
-    "--some-option[=v] -> --some_option[=v]; values are left alone."
-    return [re.sub(r'^--[^=]+', lambda m: '--' + m.group(0)[2:].replace('-', '_'), a) if a.startswith('--') else a for a in argv]
+    "--some-option[=v] -> --some_option[=v], --no-some-flag -> --no-some_flag (fastcore's negated flags); values are left alone."
+    def fix(m):
+        name = m.group(0)
+        head = '--no-' if name.startswith('--no-') else '--'
+        return head + name[len(head):].replace('-', '_')
+    return [re.sub(r'^--[^=]+', fix, a) if a.startswith('--') else a for a in argv]
 
 def cli_main(f, prog:str):
     "The console-script entry point of a `call_parse` function `f`: parses sys.argv (dashes or underscores), runs `f`."

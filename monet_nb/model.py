@@ -74,16 +74,17 @@ class AttentionNet(nn.Module):
             if i > 0: h = F.interpolate(h, scale_factor=2.0, mode='nearest')
         return self.out(h)                                              # (B, 1, H, W)
 
-# %% ../nbs/02_model.ipynb #71866793
-def stick_breaking(net:nn.Module,  # Maps (x, log_scope) to logits (B, 1, H, W)
-                   x:Tensor,       # Images (B, 3, H, W)
-                   K:int,          # Number of slots, >= 2
-                  ) -> tuple:      # log_masks (B, K, 1, H, W), attention logits (B, K-1, 1, H, W)
+# %% ../nbs/02_model.ipynb #47e424c3
+def stick_breaking(net:nn.Module,        # Maps (x, log_scope) to logits (B, 1, H, W)
+                   x:Tensor,             # Images (B, 3, H, W)
+                   K:int,                # Number of slots, >= 2
+                   checkpoint:bool=False # Recompute each step's activations in backward instead of storing them
+                  ) -> tuple:            # log_masks (B, K, 1, H, W), attention logits (B, K-1, 1, H, W)
     "Run the attention network K-1 times over a log-space stick-breaking scope; the last slot takes the rest."
     log_scope = x.new_zeros(x.shape[0], 1, *x.shape[2:])                # log s_0 = log 1
     log_masks, logits = [], []
     for _ in range(K - 1):
-        a = net(x, log_scope)
+        a = torch.utils.checkpoint.checkpoint(net, x, log_scope, use_reentrant=False) if checkpoint else net(x, log_scope)
         log_masks.append(log_scope + F.logsigmoid(a))                   # log m_k
         log_scope = log_scope + F.logsigmoid(-a)                        # log s_k
         logits.append(a)
@@ -191,7 +192,7 @@ class MONetOutput:
     z_logvar: Tensor     # posterior log-variances, (B, K, z_dim)
     z: Tensor            # the latents decoded: a sample in training mode, z_mu in eval mode
 
-# %% ../nbs/02_model.ipynb #1216f444
+# %% ../nbs/02_model.ipynb #2094a195
 class MONet(nn.Module):
     "MONet (Burgess et al. 2019): recurrent stick-breaking attention + a component VAE batched over slots."
     def __init__(self,
@@ -213,6 +214,7 @@ class MONet(nn.Module):
         self.vae = ComponentVAE(size, z_dim, enc_channels, dec_channels)
         self.config = dict(K=K, size=size, z_dim=z_dim, beta=beta, gamma=gamma, sigma_bg=sigma_bg, sigma_fg=sigma_fg,
                            unet_channels=list(self.attention.channels), enc_channels=list(enc_channels), dec_channels=dec_channels)
+        self.checkpointing = False   # activation checkpointing (a training setting, not part of the architecture)
         init_monet(self)
 
     def sigmas(self, K:int, device=None) -> Tensor:
@@ -236,20 +238,25 @@ class MONet(nn.Module):
         x_mu, mask_logits = self.vae.decode(z)
         return (*(t.view(B, K, -1) for t in (z_mu, z_logvar, z)), x_mu.view(B, K, C, H, W), mask_logits.view(B, K, 1, H, W))
 
-    def components_looped(self, x:Tensor, log_masks:Tensor) -> tuple:
-        "Reference for `components`: the VAE called once per slot in a Python loop, as the seed did. Slow; same outputs in eval mode."
-        outs = []
-        for k in range(log_masks.shape[1]):
-            z_mu, z_logvar = self.vae.encode(x, log_masks[:, k])
-            z = z_mu + torch.randn_like(z_mu) * (0.5 * z_logvar).exp() if self.training else z_mu
-            outs.append((z_mu, z_logvar, z, *self.vae.decode(z)))
+    def _slot(self, x:Tensor, log_mask:Tensor) -> tuple:
+        z_mu, z_logvar = self.vae.encode(x, log_mask)
+        z = z_mu + torch.randn_like(z_mu) * (0.5 * z_logvar).exp() if self.training else z_mu
+        return (z_mu, z_logvar, z, *self.vae.decode(z))
+
+    def components_looped(self, x:Tensor, log_masks:Tensor, checkpoint:bool=False) -> tuple:
+        "Reference for `components`: the VAE called once per slot in a Python loop, as the seed did. Same outputs in eval mode."
+        ck = lambda *a: torch.utils.checkpoint.checkpoint(self._slot, *a, use_reentrant=False)   # keeps the RNG state for the recompute
+        outs = [(ck if checkpoint else self._slot)(x, log_masks[:, k]) for k in range(log_masks.shape[1])]
         return tuple(torch.stack(t, 1) for t in zip(*outs))
 
     def forward(self, x:Tensor, K:int=None, slot_loop:bool=False) -> MONetOutput:
         K = self.K if K is None else K
         self._check_input(x, K)
-        log_masks, _ = stick_breaking(self.attention, x, K)               # (B, K, 1, H, W)
-        z_mu, z_logvar, z, x_mu, mask_logits = (self.components_looped if slot_loop else self.components)(x, log_masks)
+        ckpt = self.checkpointing and torch.is_grad_enabled()
+        log_masks, _ = stick_breaking(self.attention, x, K, checkpoint=ckpt)   # (B, K, 1, H, W)
+        if ckpt: parts = self.components_looped(x, log_masks, checkpoint=True)
+        else: parts = (self.components_looped if slot_loop else self.components)(x, log_masks)
+        z_mu, z_logvar, z, x_mu, mask_logits = parts
         masks = log_masks.exp()
         nll = decoder_nll(x, x_mu, log_masks, self.sigmas(K, x.device), check=False)
         kl = kl_gaussian(z_mu, z_logvar).sum(1)

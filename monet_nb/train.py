@@ -20,9 +20,10 @@ __all__ = ['PRESETS', 'CHOICES', 'POSITIVE', 'MODEL_FIELDS', 'ARCH_FIELDS', 'RES
            'cpu_demo', 'multi_dsprites', 'tetrominoes', 'clevr64', 'clevr128', 'check_config', 'build_model',
            'build_optimizer', 'StepBatches', 'validate', 'autocast', 'rng_state', 'set_rng_state', 'save_checkpoint',
            'load_checkpoint', 'holds_run', 'read_config', 'resume_config', 'prepare_run', 'NonFiniteGuard', 'RunLog',
-           'init_distributed', 'resolve_device', 'open_data', 'train', 'build_parser', 'config_from_args', 'main']
+           'reuse_freed_memory', 'init_distributed', 'resolve_device', 'open_data', 'train', 'build_parser',
+           'config_from_args', 'main']
 
-# %% ../nbs/05_train.ipynb #800bf736
+# %% ../nbs/05_train.ipynb #70fcc583
 @dataclass
 class Config:
     "Every setting of a training run. Defaults are the paper's; presets change a few."
@@ -55,6 +56,8 @@ class Config:
     amp: str = 'none'                # Mixed precision: none or bf16 (autocast; pays off on GPUs and CPUs with native bf16)
     channels_last: bool = False      # Channels-last memory format for the convolutions
     compile: bool = False            # torch.compile the model
+    checkpoint: bool = False         # Activation checkpointing: recompute activations in backward (about 1/3 more compute, far less memory)
+    reuse_memory: bool = True        # On Linux CPUs, keep freed memory for reuse instead of returning it to the system every step
     num_workers: int = 0             # DataLoader worker processes
     cache: bool = False              # Generate or read the training images once and keep them in memory
     # logging and checkpoints
@@ -230,8 +233,8 @@ def load_checkpoint(run:Path) -> dict:
         trainer = pending
     return trainer
 
-# %% ../nbs/05_train.ipynb #5c330af0
-RESUMABLE = ('steps', 'log_every', 'val_every', 'ckpt_every', 'device', 'num_workers', 'compile', 'cache')
+# %% ../nbs/05_train.ipynb #51077ae9
+RESUMABLE = ('steps', 'log_every', 'val_every', 'ckpt_every', 'device', 'num_workers', 'compile', 'cache', 'checkpoint', 'reuse_memory', 'channels_last')
 RUN_FILES = ('config.json', 'model.safetensors', 'trainer.pt')
 
 def holds_run(path:Path) -> bool: return any((Path(path)/f).exists() for f in RUN_FILES)
@@ -310,6 +313,17 @@ class RunLog:
     def close(self):
         if self.tb is not None: self.tb.close()
 
+# %% ../nbs/05_train.ipynb #6bc8ad3c
+def reuse_freed_memory() -> bool:
+    "glibc only: serve large allocations from the heap (no mmap) and never trim it, so freed memory is reused. True if applied."
+    if not sys.platform.startswith('linux'): return False
+    try:
+        import ctypes
+        libc = ctypes.CDLL('libc.so.6')
+        M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4                          # mallopt parameters from glibc's malloc.h
+        return bool(libc.mallopt(M_MMAP_MAX, 0)) and bool(libc.mallopt(M_TRIM_THRESHOLD, -1))   # -1: (size_t) max, never trim
+    except (OSError, AttributeError): return False
+
 # %% ../nbs/05_train.ipynb #c907b066
 def init_distributed(device:str) -> tuple:
     "Join the process group torchrun describes, if any; returns (rank, world_size, local_rank, created)."
@@ -348,7 +362,7 @@ class _Meter:
         self.sums, self.n = None, 0
         return dict(zip(self.keys, vals))
 
-# %% ../nbs/05_train.ipynb #f97b12a4
+# %% ../nbs/05_train.ipynb #21cd58f5
 def train(cfg:Config,              # The run's settings
           out,                     # The run folder
           resume:bool=False,       # Continue the run in `out` (its config.json wins; see `resume_config`)
@@ -372,7 +386,9 @@ def _train(cfg, run, resume, force, progress, rank, world, local_rank):
     if rank == 0: prepare_run(run, cfg, resume, force)
     if world > 1: dist.barrier()
     torch.manual_seed(cfg.seed)
+    if device.type == 'cpu' and cfg.reuse_memory: reuse_freed_memory()
     model = build_model(cfg).to(device)
+    model.checkpointing = cfg.checkpoint
     if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
     opt, sched = build_optimizer(cfg, model)
     start, best = 0, -math.inf
