@@ -103,12 +103,13 @@ def bench_data(cfg:Config, n:int=512) -> dict:
     for b in loader: b['image'].sum()
     return dict(data_items_per_s=gen, loader_images_per_s=steps * cfg.batch_size / (time.perf_counter() - t))
 
-# %% ../nbs/07_bench.ipynb #da0e72d2
+# %% ../nbs/07_bench.ipynb #cc83ba1d
 def machine() -> dict:
     "What the figures were measured on."
     d = dict(python=platform.python_version(), torch=torch.__version__, cpu=platform.processor() or platform.machine(),
              threads=torch.get_num_threads())
-    try: d['cpu'] = next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    try:
+        with open('/proc/cpuinfo') as f: d['cpu'] = next(l.split(':', 1)[1].strip() for l in f if l.startswith('model name'))
     except (OSError, StopIteration): pass
     if torch.cuda.is_available(): d['gpu'] = torch.cuda.get_device_name()
     return d
@@ -118,7 +119,8 @@ def _fmt(r:dict) -> str:
             f"{r['train_gflop_per_image']:6.2f} GFLOP/img (train)   {r['achieved_tflop_per_s'] * 1e3:8.1f} GFLOP/s")
 
 @call_parse
-def monet_bench(preset:str='clevr64',      # Preset whose model and settings are measured (the data is not needed: random images)
+def monet_bench(preset:str='clevr64',      # Preset whose model and settings are measured (the model runs on random images)
+                data:str=None,             # Data spec whose generation and loading rates are measured (default: the preset's)
                 batch_size:int=None,       # Images per step (default: the preset's)
                 K:int=None,                # Slots (default: the preset's)
                 size:int=None,             # Image side (default: the preset's)
@@ -131,13 +133,14 @@ def monet_bench(preset:str='clevr64',      # Preset whose model and settings are
                 steps:int=5,               # Timed steps; the median is reported
                 warmup:int=2,              # Untimed steps first
                 reference:bool=True,       # Time the slow reference too, the VAE looped over slots (--no-reference skips it)
-                data:bool=True,            # Measure the preset's data generation and loading rates too (--no-data skips it)
+                loading:bool=True,         # Measure the data generation and loading rates too (--no-loading skips it)
                 json:str=None,             # Write the figures to this JSON file
                ) -> dict:
     "Measure MONet's training and forward speed, memory and FLOPs for a preset, beside the looped reference."
     with cli_errors('monet_bench'):
         if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(sorted(PRESETS))}")
         over = {k: v for k, v in dict(batch_size=batch_size, K=K, size=size, amp=amp).items() if v is not None}
+        if data is not None: over['data'] = data
         cfg = replace(PRESETS[preset](), **over, channels_last=channels_last, compile=compile, device=device, checkpoint=checkpoint, reuse_memory=reuse_memory)
         check_config(cfg)
         if steps < 1 or warmup < 0: raise ValueError(f"--steps must be >= 1 and --warmup >= 0, got {steps} and {warmup}")
@@ -149,9 +152,10 @@ def monet_bench(preset:str='clevr64',      # Preset whose model and settings are
     if reference:
         res['reference'] = bench_model(replace(cfg, compile=False), max(1, min(steps, 3)), min(warmup, 1), slot_loop=True)
         res['speedup_over_reference'] = res['fast']['train_images_per_s'] / res['reference']['train_images_per_s']
+        if resolve_device(cfg.device).type == 'cpu': res['reference']['peak_memory_bytes'] = None   # the process's peak so far: not its own
         print(f"  VAE looped over K:  {_fmt(res['reference'])}")
         print(f"  batched / looped training speed: {res['speedup_over_reference']:.2f}x")
-    if data:
+    if loading:
         try:
             res['data'] = bench_data(cfg)
             print(f"  data: {res['data']['data_items_per_s']:.0f} items/s generated or read, "

@@ -696,17 +696,16 @@ def get_dataset(spec:str='sprites',     # data spec, e.g. 'sprites', 'sprites:bi
     if needs_arg and not arg: raise ValueError(f"spec {kind!r} needs a path: '{kind}:<path>'")
     return build(arg, split, n, seed, **opts)
 
-# %% ../nbs/01_data.ipynb #1397e2fd
+# %% ../nbs/01_data.ipynb #74a3c202
 _in_cli = [False]   # set while a command runs from the command line
 
 @contextmanager
 def cli_errors(prog:str):
     "In a command-line run, turn errors of input (bad values, missing or existing files) into one stderr line and exit 2; in Python, re-raise."
     try: yield
-    except (ValueError, OSError, KeyError) as e:
+    except (ValueError, OSError) as e:
         if not _in_cli[0]: raise
-        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
-        print(f"{prog}: error: {msg}", file=sys.stderr)
+        print(f"{prog}: error: {e}", file=sys.stderr)
         sys.exit(2)
 
 def _underscored(argv) -> list:
