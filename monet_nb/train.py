@@ -73,11 +73,11 @@ def field_docs(cls=Config) -> dict:
     except (OSError, TypeError): return {}
     return dict(re.findall(r'^\s+(\w+)\s*:[^=\n]*=[^#\n]*#\s*(.*?)\s*$', src, re.M))
 
-# %% ../nbs/05_train.ipynb #3cbdcf53
+# %% ../nbs/05_train.ipynb #8cdf0848
 def cpu_demo() -> Config:
     "Built-in sprites on a laptop CPU in about 15 minutes: 32x32, K = 4, Adam 4e-4, clipped gradients."
-    return Config(data='sprites:simple', size=32, K=4, optimizer='adam', lr=4e-4, batch_size=32, steps=4000,
-                  grad_clip=5.0, log_every=50, val_every=500, ckpt_every=500, n_val=256)
+    return Config(data='sprites:simple', size=32, K=4, optimizer='adam', lr=4e-4, batch_size=16, steps=1800,
+                  grad_clip=5.0, log_every=50, val_every=300, ckpt_every=300, n_val=256)
 
 def multi_dsprites() -> Config:
     "Multi-dSprites colored_on_grayscale (built-in generator), 64x64, K = 6, the paper's optimiser."
