@@ -50,7 +50,7 @@ def count_flops(model, x:torch.Tensor, K:int=None, train:bool=True, slot_loop:bo
     model.zero_grad(set_to_none=True)
     return fc.get_total_flops()
 
-# %% ../nbs/07_bench.ipynb #e25b3043
+# %% ../nbs/07_bench.ipynb #34eea6d7
 def bench_model(cfg:Config,            # The configuration to measure (preset + overrides)
                 steps:int=5,           # Timed steps (the median is reported)
                 warmup:int=2,          # Untimed steps first (compilation, allocator, caches)
@@ -62,7 +62,6 @@ def bench_model(cfg:Config,            # The configuration to measure (preset + 
     if device.type == 'cuda': torch.cuda.reset_peak_memory_stats(device)
     if device.type == 'cpu' and cfg.reuse_memory: reuse_freed_memory()
     model = build_model(cfg).to(device)
-    model.checkpointing = cfg.checkpoint
     if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
     opt, _ = build_optimizer(cfg, model)
     x = torch.rand(cfg.batch_size, 3, cfg.size, cfg.size, device=device)

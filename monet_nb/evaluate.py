@@ -81,7 +81,7 @@ def evaluate(model:MONet, ds, K:int=None, batch_size:int=64, device=None, min_ob
     scores = validate(model, with_objects(ds, min_objects), K=K, batch_size=batch_size, device=device)
     return {k: summarize(v) for k, v in scores.items()}
 
-# %% ../nbs/06_evaluate.ipynb #1c81adf9
+# %% ../nbs/06_evaluate.ipynb #6106b660
 @call_parse
 def monet_eval(run:Param("Run folder or .safetensors file (or use --pretrained)", str, opt=False, nargs='?')=None,
                pretrained:str=None,       # Name of a model shipped with the package, e.g. sprites
@@ -103,14 +103,13 @@ def monet_eval(run:Param("Run folder or .safetensors file (or use --pretrained)"
         dev = resolve_device(device)
         model, cfg = load_model(run, pretrained, which, device=dev)
         ds, data = eval_data(data, cfg, model.size, split, n)
-        scored = with_objects(ds, min_objects)
-        res = evaluate(model, scored, K=K, batch_size=batch_size, device=dev)
-    K = model.K if K is None else K
+        res = evaluate(model, ds, K=K, batch_size=batch_size, device=dev, min_objects=min_objects)
+    K, scored = model.K if K is None else K, res['mse']['total']       # images scored (every image has an MSE)
     src = f'--pretrained {pretrained}' if pretrained else str(run)
-    some = f", the {len(scored)} with {min_objects} objects or more" if min_objects > 1 else ''
+    some = f", the {scored} with {min_objects} objects or more" if min_objects > 1 else ''
     print(f"{src} on {data} ({split} split, {len(ds)} images{some}, K = {K})")
     for k, name in METRICS.items(): print(f"  {name:7s} {fmt_summary(res[k], 5 if k == 'mse' else 3)}")
-    result = dict(model=src, data=data, split=split, n_images=len(scored), min_objects=min_objects, K=K, metrics=res)
+    result = dict(model=src, data=data, split=split, n_images=scored, min_objects=min_objects, K=K, metrics=res)
     if json: Path(json).write_text(dumps(result, indent=1))
     return result
 

@@ -129,13 +129,15 @@ def check_device(device:str):
     if re.fullmatch(r'cuda:\d+', device) and int(device[5:]) >= torch.cuda.device_count():
         raise ValueError(f"--device {device}: this machine has {torch.cuda.device_count()} GPU(s)")
 
-# %% ../nbs/05_train.ipynb #a433b111
+# %% ../nbs/05_train.ipynb #c856018b
 MODEL_FIELDS = ('K', 'size', 'z_dim', 'beta', 'gamma', 'sigma_bg', 'sigma_fg', 'dec_channels')
 ARCH_FIELDS = ('size', 'z_dim', 'unet_base', 'unet_max', 'dec_channels')
 
 def build_model(cfg:Config) -> MONet:
-    "The MONet a configuration describes."
-    return MONet(**{k: getattr(cfg, k) for k in MODEL_FIELDS}, unet_channels=unet_channels(cfg.size, cfg.unet_base, cfg.unet_max))
+    "The MONet a configuration describes, with its activation-checkpointing setting."
+    model = MONet(**{k: getattr(cfg, k) for k in MODEL_FIELDS}, unet_channels=unet_channels(cfg.size, cfg.unet_base, cfg.unet_max))
+    model.checkpointing = cfg.checkpoint
+    return model
 
 def build_optimizer(cfg:Config, model) -> tuple:
     "The optimiser and a learning-rate schedule (linear warm-up, then constant)."
@@ -386,7 +388,7 @@ class _Meter:
         self.sums, self.n = None, 0
         return dict(zip(self.keys, vals))
 
-# %% ../nbs/05_train.ipynb #201435c6
+# %% ../nbs/05_train.ipynb #ab7a4847
 def train(cfg:Config,              # The run's settings
           out,                     # The run folder
           resume:bool=False,       # Continue the run in `out`: its config.json is used; only RESUMABLE settings may differ here
@@ -411,7 +413,6 @@ def _train(cfg, run, resume, force, progress, rank, world, local_rank):
     torch.manual_seed(cfg.seed)
     if device.type == 'cpu' and cfg.reuse_memory: reuse_freed_memory()
     model = build_model(cfg).to(device)
-    model.checkpointing = cfg.checkpoint
     if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
     opt, sched = build_optimizer(cfg, model)
     start, best = _resume(run, model, opt, sched, rank, world, device) if resume else (0, -math.inf)
