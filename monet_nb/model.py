@@ -18,9 +18,9 @@ from safetensors.torch import save_file, load_file, safe_open
 from .losses import decoder_nll, kl_gaussian, mask_kl
 
 # %% auto #0
-__all__ = ['conv_block', 'unet_channels', 'AttentionNet', 'stick_breaking', 'coord_grid', 'BroadcastDecoder', 'ComponentVAE',
-           'init_monet', 'MONetOutput', 'MONet', 'count_params', 'write_synced', 'sync_dir', 'atomic_write',
-           'save_monet', 'read_metadata', 'load_monet']
+__all__ = ['ENC_INPUTS', 'LEGACY_ARCH', 'conv_block', 'unet_channels', 'AttentionNet', 'stick_breaking', 'coord_grid',
+           'BroadcastDecoder', 'ComponentVAE', 'init_monet', 'MONetOutput', 'MONet', 'count_params', 'write_synced',
+           'sync_dir', 'atomic_write', 'save_monet', 'read_metadata', 'load_monet']
 
 # %% ../nbs/02_model.ipynb #30d8cd6b
 def conv_block(ni:int, nf:int) -> nn.Sequential:
@@ -129,6 +129,8 @@ class BroadcastDecoder(nn.Module):
         return torch.sigmoid(out[:, :3]), out[:, 3:]
 
 # %% ../nbs/02_model.ipynb #7060134c
+ENC_INPUTS = ('centred', 'log')
+
 class ComponentVAE(nn.Module):
     "MONet's component VAE: encode (image, log mask) to a diagonal Gaussian over z, decode z to a mean image and a mask logit."
     def __init__(self,
@@ -137,10 +139,12 @@ class ComponentVAE(nn.Module):
                  enc_channels:tuple=(32, 32, 64, 64),  # Channels of the four stride-2 3x3 convolutions
                  enc_hidden:int=256,            # Width of the encoder MLP
                  dec_channels:int=32,           # Channels of the broadcast decoder
+                 enc_input:str='centred',       # What the encoder sees: 'centred' (2x-1, 2m-1) or 'log' (x, log m: the paper's)
                 ):
         super().__init__()
         _check_size(size)
-        store_attr('size,z_dim')
+        if enc_input not in ENC_INPUTS: raise ValueError(f"enc_input must be one of {', '.join(ENC_INPUTS)}, got {enc_input!r}")
+        store_attr('size,z_dim,enc_input')
         ins = (4,) + tuple(enc_channels[:-1])
         self.encoder = nn.Sequential(*[m for ni, nf in zip(ins, enc_channels) for m in (nn.Conv2d(ni, nf, 3, stride=2, padding=1), nn.ReLU(inplace=True))])
         n = enc_channels[-1] * (size // 2**len(enc_channels))**2
@@ -149,7 +153,9 @@ class ComponentVAE(nn.Module):
 
     def encode(self, x:Tensor, log_mask:Tensor) -> tuple:
         "(N, 3, H, W) images and (N, 1, H, W) log masks -> posterior mean and log-variance, each (N, z_dim)."
-        return self.mlp(self.encoder(torch.cat([x, log_mask], 1))).chunk(2, dim=1)
+        if self.enc_input == 'centred': h = torch.cat([2 * x - 1, 2 * log_mask.exp() - 1], 1)   # (N, 4, H, W), all in [-1, 1]
+        else: h = torch.cat([x, log_mask], 1)
+        return self.mlp(self.encoder(h)).chunk(2, dim=1)
 
     def decode(self, z:Tensor) -> tuple:
         "(N, z_dim) latents -> RGB means (N, 3, H, W) in [0, 1] and mask logits (N, 1, H, W)."
@@ -208,15 +214,18 @@ class MONet(nn.Module):
                  sigma_fg:float=0.11,      # Decoder scale of the other slots
                  unet_channels:tuple=None, # U-Net channels per level (default: 32 then 64)
                  enc_channels:tuple=(32, 32, 64, 64),  # Component VAE encoder channels
+                 enc_hidden:int=256,       # Width of the component VAE encoder's MLP
                  dec_channels:int=32,      # Broadcast decoder channels
+                 enc_input:str='centred',  # Component VAE input: 'centred' (2x-1, 2m-1) or 'log' (x, log m: the paper's)
                 ):
         super().__init__()
         if K < 2: raise ValueError(f"MONet needs K >= 2 slots (one attention step at least), got K={K}")
         store_attr('K,size,z_dim,beta,gamma,sigma_bg,sigma_fg')
         self.attention = AttentionNet(size, unet_channels)
-        self.vae = ComponentVAE(size, z_dim, enc_channels, dec_channels)
+        self.vae = ComponentVAE(size, z_dim, enc_channels, enc_hidden=enc_hidden, dec_channels=dec_channels, enc_input=enc_input)
         self.config = dict(K=K, size=size, z_dim=z_dim, beta=beta, gamma=gamma, sigma_bg=sigma_bg, sigma_fg=sigma_fg,
-                           unet_channels=list(self.attention.channels), enc_channels=list(enc_channels), dec_channels=dec_channels)
+                           unet_channels=list(self.attention.channels), enc_channels=list(enc_channels), enc_hidden=enc_hidden,
+                           dec_channels=dec_channels, enc_input=enc_input)
         self.checkpointing = False   # activation checkpointing (a training setting, not part of the architecture)
         init_monet(self)
 
@@ -281,8 +290,13 @@ def write_synced(path, write) -> Path:
     path = Path(path)
     tmp = path.with_name(f'.{path.name}.tmp')
     write(tmp)
+    os.chmod(tmp, 0o666 & ~_umask())                                    # some writers (safetensors) create files 0600
     with open(tmp, 'rb') as f: os.fsync(f.fileno())
     return tmp
+
+def _umask() -> int:
+    mask = os.umask(0); os.umask(mask)                                  # reading the umask means setting it
+    return mask
 
 def sync_dir(path):
     "fsync a folder, so that renames inside it are on disk."
@@ -323,12 +337,14 @@ def read_metadata(path) -> dict:
         with safe_open(str(path), 'pt') as f: return f.metadata() or {}
     except (SafetensorError, OSError) as e: raise ValueError(f"{path} is not a readable safetensors file: {e}") from None
 
+LEGACY_ARCH = dict(enc_input='log', enc_hidden=32)   # what files saved before these settings existed were built with
+
 def load_monet(path, device='cpu', **overrides) -> MONet:
     "Rebuild a MONet from a file written by `save_monet` (or a run folder holding model.safetensors), in eval mode."
     path = _weights_file(path)
     meta = read_metadata(path)
     if 'monet_config' not in meta: raise ValueError(f"{path} holds no MONet architecture (metadata key 'monet_config')")
-    config = {**json.loads(meta['monet_config']), **overrides}
+    config = {**LEGACY_ARCH, **json.loads(meta['monet_config']), **overrides}
     unknown = set(config) - set(inspect.signature(MONet).parameters)
     if unknown: raise ValueError(f"{path} was saved with settings this version of MONet does not know: {', '.join(sorted(unknown))}")
     model = MONet(**config)
