@@ -5,7 +5,7 @@
 # %% ../nbs/01_data.ipynb #8aa00e11
 from __future__ import annotations
 import gzip as gz
-import math, re, struct, sys, zlib
+import math, os, re, struct, sys, zlib
 from pathlib import Path
 import numpy as np
 import torch
@@ -23,7 +23,8 @@ __all__ = ['SPLITS', 'SHAPES', 'SCALES', 'ORIENTATIONS', 'POSITIONS', 'SPRITE_HA
            'resize_nearest', 'Tetrominoes', 'ArrayScenes', 'to_arrays', 'materialize', 'save_npz', 'read_npz',
            'center_square', 'resize_image', 'resize_mask', 'resize_arrays', 'load_rgb', 'FolderScenes', 'ClevrScenes',
            'crc32c', 'masked_crc', 'decode_example', 'encode_example', 'write_tfrecord', 'read_records',
-           'tfrecord_dataset', 'read_tfrecord', 'parse_spec', 'get_dataset', 'cli_errors', 'cli_main', 'monet_data']
+           'tfrecord_dataset', 'read_tfrecord', 'parse_spec', 'get_dataset', 'cli_errors', 'check_output', 'cli_main',
+           'monet_data']
 
 # %% ../nbs/01_data.ipynb #28912de3
 SPLITS = ('train', 'val', 'test')
@@ -187,6 +188,8 @@ class Sprites(SceneGenerator):
                  unique_colors:bool=True,      # keep sprite colours apart from the background and each other
                  color_margin:float|None=None, # the L-inf RGB distance they keep (default: the variant's)
                  zoom:float|None=None,         # sprite size factor on top of the dSprites scales (default: the variant's)
+                 bg_min:float=0.0,             # grey backgrounds only: darkest background level, in [0, 1]
+                 bg_max:float=1.0,             # grey backgrounds only: brightest background level (bg_min..bg_max, uniform)
                 ):
         if variant not in SPRITE_VARIANTS:
             raise ValueError(f"unknown sprites variant {variant!r}; valid: {', '.join(SPRITE_VARIANTS)}")
@@ -200,11 +203,16 @@ class Sprites(SceneGenerator):
         self.zoom = v['zoom'] if zoom is None else float(zoom)
         _check_size(size); _check_objects(self.min_objects, self.max_objects)
         if not 0 < self.zoom <= 4: raise ValueError(f"zoom must be in (0, 4], got {zoom}")
+        if not 0 <= bg_min <= bg_max <= 1: raise ValueError(f"need 0 <= bg_min <= bg_max <= 1, got {bg_min} and {bg_max}")
+        if (bg_min, bg_max) != (0, 1) and v['bg'] is not _grey:
+            raise ValueError(f"bg_min and bg_max apply to grey backgrounds; the {variant!r} variant's background is not grey")
+        self.bg_range = (float(bg_min), float(bg_max))
 
     def colors(self, rng, n):
         "Background colour (3,) and n sprite colours (n, 3), 8-bit levels."
         v = SPRITE_VARIANTS[self.variant]
-        bg = _q8(v['bg'](rng, 1)[0])
+        lo, hi = self.bg_range
+        bg = _q8(lo + (hi - lo) * v['bg'](rng, 1)[0])                    # the default range draws exactly as before
         margin = self.color_margin if self.unique_colors and self.variant != 'binarized' else 0.
         return bg, distinct_colors(rng, v['fg'], n, [bg], margin)
 
@@ -669,7 +677,7 @@ def _npz(arg, split, n, seed, **o): return read_npz(arg, n=n, **o)
 def _folder(arg, split, n, seed, **o): return FolderScenes(arg, n=n, **o)
 
 DATA_KINDS = {  # kind: (builder, needs an argument, valid options)
-    'sprites':     (_sprites, False, ('size', 'min_objects', 'max_objects', 'unique_colors', 'color_margin', 'zoom')),
+    'sprites':     (_sprites, False, ('size', 'min_objects', 'max_objects', 'unique_colors', 'color_margin', 'zoom', 'bg_min', 'bg_max')),
     'tetrominoes': (_tetrominoes, False, ('size', 'unique_colors', 'n_pieces')),
     'clevr':       (_clevr, True, ('size', 'crop')),
     'tfrecord':    (_tfrecord, True, ('size', 'dataset', 'start', 'verify')),
@@ -707,6 +715,22 @@ def cli_errors(prog:str):
         if not _in_cli[0]: raise
         print(f"{prog}: error: {e}", file=sys.stderr)
         sys.exit(2)
+
+def check_output(path,                # The file a command will write
+                 force:bool=False,    # Whether an existing file may be overwritten
+                 option:str='--out',  # The option that named it, for the message
+                 create:bool=False,   # Whether missing folders on the way will be created (else the folder must exist)
+                ) -> Path:
+    "Check, before any work, that a command can write `path`: one clear error naming the problem, never a silent overwrite."
+    path = Path(path)
+    if path.is_dir(): raise IsADirectoryError(f"{option} {path} is a folder: give a file name")
+    if path.exists() and not force: raise FileExistsError(f"{option} {path} exists; pass --force to overwrite it")
+    folder = path.parent
+    while create and not folder.exists() and folder != folder.parent: folder = folder.parent
+    if not folder.exists(): raise FileNotFoundError(f"{option} {path}: the folder {folder} does not exist")
+    if not folder.is_dir(): raise NotADirectoryError(f"{option} {path}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK): raise PermissionError(f"{option} {path}: the folder {folder} is not writable")
+    return path
 
 def _underscored(argv) -> list:
     "--some-option[=v] -> --some_option[=v], --no-some-flag -> --no-some_flag (fastcore's negated flags); values are left alone."

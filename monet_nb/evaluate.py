@@ -12,7 +12,7 @@ from torch.utils.data import Subset
 from fastcore.script import call_parse, Param, store_true
 import monet_nb
 from .model import MONet, load_monet, read_metadata
-from .data import get_dataset, has_masks, cli_errors, cli_main
+from .data import get_dataset, has_masks, cli_errors, cli_main, check_output
 from .metrics import summarize, fmt_summary
 from .viz import model_montage, save_figure
 from .train import validate, read_config, resolve_device, check_device
@@ -79,7 +79,7 @@ def evaluate(model:MONet, ds, K:int=None, batch_size:int=64, device=None, min_ob
     K = model.K if K is None else K
     if K < 2: raise ValueError(f"K must be >= 2 (MONet needs one attention step at least), got K={K}")
     scores = validate(model, with_objects(ds, min_objects), K=K, batch_size=batch_size, device=device)
-    return {k: summarize(v) for k, v in scores.items()}
+    return {k: summarize(v) for k, v in scores.items() if k != 'n_objects'}
 
 # %% ../nbs/06_evaluate.ipynb #6106b660
 @call_parse
@@ -88,28 +88,33 @@ def monet_eval(run:Param("Run folder or .safetensors file (or use --pretrained)"
                data:str=None,             # Data spec with ground-truth masks (default: the data the model was trained on)
                split:str='test',          # Split to evaluate: train, val or test
                n:int=None,                # Number of images (default: the whole split, 320 for generated data)
+               data_seed:int=None,        # Seed of generated data (default: the model's; another seed gives scenes never trained on)
                K:int=None,                # Slots to use (default: the number trained with)
                which:str='latest',        # latest (model.safetensors) or best (best.safetensors, best val ARI-FG)
                min_objects:int=1,         # Score only the images with at least this many objects (2: leave out one-object scenes)
                batch_size:int=64,         # Images per forward pass
                device:str='auto',         # auto, cpu, cuda or cuda:N
                json:str=None,             # Also write the results to this JSON file
+               force:store_true=False,    # Overwrite the --json file if it exists
               ) -> dict:
     "Score a trained MONet on data with ground truth: ARI-FG, ARI, mSC-FG and MSE, mean +- std over images."
     with cli_errors('monet_eval'):
         check_device(device)
+        if json: check_output(json, force, '--json')
         if n is not None and n < 1: raise ValueError(f"--n must be >= 1, got {n}")
         if min_objects < 1: raise ValueError(f"--min-objects must be >= 1, got {min_objects}")
         dev = resolve_device(device)
         model, cfg = load_model(run, pretrained, which, device=dev)
-        ds, data = eval_data(data, cfg, model.size, split, n)
+        if data_seed is not None and data_seed < 0: raise ValueError(f"--data-seed must be >= 0, got {data_seed}")
+        ds, data = eval_data(data, cfg, model.size, split, n, seed=data_seed)
         res = evaluate(model, ds, K=K, batch_size=batch_size, device=dev, min_objects=min_objects)
     K, scored = model.K if K is None else K, res['mse']['total']       # images scored (every image has an MSE)
     src = f'--pretrained {pretrained}' if pretrained else str(run)
     some = f", the {scored} with {min_objects} objects or more" if min_objects > 1 else ''
-    print(f"{src} on {data} ({split} split, {len(ds)} images{some}, K = {K})")
+    seed = f", data seed {data_seed}" if data_seed is not None else ''
+    print(f"{src} on {data} ({split} split{seed}, {len(ds)} images{some}, K = {K})")
     for k, name in METRICS.items(): print(f"  {name:7s} {fmt_summary(res[k], 5 if k == 'mse' else 3)}")
-    result = dict(model=src, data=data, split=split, n_images=scored, min_objects=min_objects, K=K, metrics=res)
+    result = dict(model=src, data=data, split=split, data_seed=data_seed, n_images=scored, min_objects=min_objects, K=K, metrics=res)
     if json: Path(json).write_text(dumps(result, indent=1))
     return result
 
@@ -130,8 +135,7 @@ def monet_montage(run:Param("Run folder or .safetensors file (or use --pretraine
                  ) -> Path:
     "Draw a trained MONet's masks and components for the first n images of a split, one column per slot."
     with cli_errors('monet_montage'):
-        out = Path(out)
-        if out.exists() and not force: raise FileExistsError(f"{out} exists; pass --force to overwrite it")
+        out = check_output(out, force, '--out', create=True)
         if not 1 <= n <= 16: raise ValueError(f"--n must be between 1 and 16 (one row group per image), got {n}")
         if K is not None and K < 2: raise ValueError(f"K must be >= 2 (MONet needs one attention step at least), got K={K}")
         check_device(device)

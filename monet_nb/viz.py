@@ -22,9 +22,9 @@ from .data import has_masks
 
 # %% auto #0
 __all__ = ['TRAIN_KEYS', 'VAL_KEYS', 'KEY_NAMES', 'PANELS', 'HIGHER_IS_BETTER', 'LOWER_IS_BETTER', 'labels_from_masks', 'palette',
-           'colorize', 'slot_names', 'plot_montage', 'figure_array', 'figure_png', 'save_figure', 'montage_array',
-           'save_montage', 'model_montage', 'read_metrics', 'series', 'plot_curves', 'save_curves', 'array_png',
-           'Explorer', 'best_metrics', 'list_montages', 'write_report']
+           'colorize', 'slot_names', 'plot_montage', 'plot_decomposition', 'figure_array', 'figure_png', 'save_figure',
+           'montage_array', 'save_montage', 'model_montage', 'read_metrics', 'series', 'plot_curves', 'save_curves',
+           'array_png', 'Explorer', 'best_metrics', 'list_montages', 'run_status', 'write_report']
 
 # %% ../nbs/04_viz.ipynb #b2e5402e
 def labels_from_masks(masks:Tensor,  # Attention masks (or log masks), (B, K, 1, H, W)
@@ -110,6 +110,32 @@ def plot_montage(x:Tensor,               # Input images (B, 3, H, W) in [0, 1]
     fig.subplots_adjust(left=0.3 / (cols * cell + 0.3), right=0.99, top=1 - 0.2 / fig.get_figheight(), bottom=0.01, wspace=0.05, hspace=0.25)
     return fig
 
+# %% ../nbs/04_viz.ipynb #879b0b23
+def plot_decomposition(x:Tensor,               # Input images (B, 3, H, W) in [0, 1]
+                       out:MONetOutput,        # The model's output for `x`
+                       idx=None,               # Images of the batch to draw (default: all)
+                       true_mask:Tensor=None,  # Optional ground-truth label maps (B, H, W)
+                       cell:float=0.9,         # Side of one panel, inches
+                       dpi:int=80,
+                      ) -> Figure:
+    "One row per image: input, reconstruction, segmentation (and ground truth), then m_k mu_k for every slot."
+    idx = _check_idx(range(len(x)) if idx is None else idx, len(x))
+    if tuple(out.recon.shape) != tuple(x.shape):
+        raise ValueError(f"out is for images of shape {tuple(out.recon.shape)}, x has shape {tuple(x.shape)}")
+    K = out.masks.shape[1]
+    seg = colorize(labels_from_masks(out.masks), K)                     # (B, H, W, 3)
+    heads = ['input', 'reconstruction', 'segmentation'] + (['ground truth'] if true_mask is not None else [])
+    heads += slot_names(K)
+    gt = colorize(true_mask) if true_mask is not None else None
+    fig = _new_figure(len(heads) * cell, len(idx) * cell + 0.25, dpi)
+    axes = fig.subplots(len(idx), len(heads), squeeze=False)
+    for r, i in enumerate(idx):
+        pics = [_hwc(x[i]), _hwc(out.recon[i]), seg[i]] + ([gt[i]] if gt is not None else [])
+        pics += [_hwc(out.masks[i, k] * out.x_mu[i, k]) for k in range(K)]
+        for c, img in enumerate(pics): _show(axes[r, c], img, heads[c] if r == 0 else None)
+    fig.subplots_adjust(left=0.01, right=0.99, top=1 - 0.25 / fig.get_figheight(), bottom=0.01, wspace=0.05, hspace=0.05)
+    return fig
+
 # %% ../nbs/04_viz.ipynb #67f143ed
 def figure_array(fig:Figure) -> np.ndarray:
     "Render a figure to an RGB uint8 array (H, W, 3)."
@@ -165,9 +191,9 @@ def model_montage(model,               # A MONet
 
 # %% ../nbs/04_viz.ipynb #26187af2
 TRAIN_KEYS = ('loss', 'nll', 'kl', 'mask_kl')
-VAL_KEYS = ('ari_fg', 'ari', 'msc', 'mse')
-KEY_NAMES = dict(loss='loss', nll='NLL', kl='KL', mask_kl='mask KL', ari_fg='ARI-FG', ari='ARI', msc='mSC', mse='MSE',
-                 images_per_s='images/s')
+VAL_KEYS = ('ari_fg', 'ari_fg_2plus', 'ari', 'msc', 'mse')
+KEY_NAMES = dict(loss='loss', nll='NLL', kl='KL', mask_kl='mask KL', ari_fg='ARI-FG', ari_fg_2plus='ARI-FG (2+ objects)', ari='ARI', msc='mSC', mse='MSE',
+                 images_per_s='images/s', train_s='training seconds')
 
 def read_metrics(path,                # A metrics.jsonl file, or a run folder holding one
                 ) -> list:            # One dict per readable line, in file order
@@ -215,7 +241,7 @@ def plot_curves(path_or_records,     # A metrics.jsonl file, a run folder, or re
     (a, b), (c, d) = fig.subplots(2, 2)
     _plot_keys(a, recs, 'train', ('loss', 'nll'), 'training: loss, NLL (nats / image)')
     _plot_keys(b, recs, 'train', ('kl', 'mask_kl'), 'training: KL terms (nats / image)')
-    _plot_keys(c, recs, 'val', ('ari_fg', 'ari', 'msc'), 'validation: ARI-FG, ARI, mSC')
+    _plot_keys(c, recs, 'val', ('ari_fg', 'ari_fg_2plus', 'ari', 'msc'), 'validation: ARI-FG, ARI, mSC')
     if c.lines: c.set_ylim(-0.05, 1.05)
     _plot_keys(d, recs, 'val', ('mse',), 'validation: MSE', log=True)
     fig.subplots_adjust(left=0.07, right=0.98, top=0.94, bottom=0.09, hspace=0.45, wspace=0.2)
@@ -411,7 +437,7 @@ def traversal(self:Explorer, d:int, n:int=7) -> Figure:
     return fig
 
 # %% ../nbs/04_viz.ipynb #25dd884b
-HIGHER_IS_BETTER = ('ari_fg', 'ari', 'msc')
+HIGHER_IS_BETTER = ('ari_fg', 'ari_fg_2plus', 'ari', 'msc')
 LOWER_IS_BETTER = ('mse', 'loss', 'nll', 'kl', 'mask_kl')
 
 def _fmt(v) -> str:
@@ -467,6 +493,17 @@ _CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:1em auto;
         "th{background:#f4f4f4}img{max-width:100%}figure{display:inline-block;margin:0.5em}figcaption{font-size:0.85em;color:#555}")
 
 # %% ../nbs/04_viz.ipynb #3251d69e
+_STATUS = dict(running='running', finished='finished', paused='paused by --max-time', stopped='stopped by a signal',
+               interrupted='interrupted', failed='stopped by an error')
+
+def run_status(records:list, config:dict=None) -> str:
+    "One line: the run's state from its last status record (running, finished, paused, stopped...), its step and its target."
+    last = next((r for r in reversed(records) if r.get('split') == 'status'), None)
+    step = max((r['step'] for r in records if _is_num(r.get('step'))), default=0)
+    target = f" of {config['steps']:,}" if config and _is_num(config.get('steps')) else ''
+    state = _STATUS.get(last.get('status'), str(last.get('status'))) if last else 'no status recorded'
+    return f"Status: {state}, at step {step:,}{target}."
+
 def write_report(run_dir,          # A run folder: config.json, and metrics.jsonl / montages/ as the run goes
                  n_montages:int=3, # How many of the newest montages to show
                 ) -> Path:         # The written index.html
@@ -482,6 +519,7 @@ def write_report(run_dir,          # A run folder: config.json, and metrics.json
              f'<h1>MONet run {name}</h1>',
              f'<p>Updated {html.escape(time.strftime("%Y-%m-%d %H:%M:%S"))}. Files: ' +
              ', '.join(f'<a href="{quote(f)}">{html.escape(f)}</a>' for f in ('config.json', 'metrics.jsonl', 'model.safetensors', 'best.safetensors') if (run_dir/f).exists()) + '.</p>',
+             f'<p>{html.escape(run_status(records, config))}</p>',
              '<h2 id="validation">Validation</h2>', _val_table(records),
              '<h2 id="training">Training</h2>', _train_table(records),
              '<h2 id="curves">Curves</h2>']
