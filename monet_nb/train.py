@@ -4,29 +4,31 @@
 
 # %% ../nbs/05_train.ipynb #ffc8c9e8
 from __future__ import annotations
-import argparse, inspect, json, math, os, random, re, sys, time
+import argparse, inspect, json, math, os, random, re, signal, sys, threading, time
 from contextlib import nullcontext
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, Sampler
-from .model import MONet, save_monet, load_monet, read_metadata, atomic_write, write_synced, sync_dir, unet_channels
+from .model import MONet, LEGACY_ARCH, save_monet, load_monet, read_metadata, atomic_write, write_synced, sync_dir, unet_channels
 from .data import get_dataset, has_masks, materialize, parse_spec
 from .metrics import ari, segmentation_covering, mse, summarize
 
 # %% auto #0
 __all__ = ['PRESETS', 'CHOICES', 'POSITIVE', 'MODEL_FIELDS', 'ARCH_FIELDS', 'RESUMABLE', 'RUN_FILES', 'SPLITLESS', 'Config',
            'field_docs', 'cpu_demo', 'multi_dsprites', 'tetrominoes', 'clevr64', 'clevr128', 'check_config',
-           'check_device', 'build_model', 'build_optimizer', 'StepBatches', 'validate', 'autocast', 'rng_state',
-           'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'holds_run', 'read_config', 'resume_config',
-           'prepare_run', 'NonFiniteGuard', 'RunLog', 'reuse_freed_memory', 'init_distributed', 'resolve_device',
-           'open_data', 'train', 'build_parser', 'config_from_args', 'main']
+           'check_device', 'build_model', 'lr_factor', 'build_optimizer', 'StepBatches', 'validate',
+           'objects_per_image', 'val_means', 'selection_score', 'autocast', 'cpu_flags', 'native_bf16', 'resolve_amp',
+           'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'holds_run', 'read_config',
+           'resume_config', 'prepare_run', 'write_config', 'NonFiniteGuard', 'RunLog', 'reuse_freed_memory',
+           'init_distributed', 'resolve_device', 'open_data', 'train', 'Stopped', 'build_parser', 'config_from_args',
+           'main']
 
 # %% ../nbs/05_train.ipynb #cb2c0c66
 @dataclass
 class Config:
-    "Every setting of a training run. Defaults are the paper's; presets change a few."
+    "Every setting of a training run. Defaults are the paper's but for `enc_input` and `amp`; presets change a few."
     # data
     data: str = 'sprites'            # Data spec: sprites[:variant], tetrominoes, clevr:<dir>, tfrecord:<file>, npz:<file>, folder:<dir>
     size: int = 64                   # Image side in pixels (a power of two >= 16)
@@ -43,18 +45,22 @@ class Config:
     sigma_fg: float = 0.11           # Decoder scale of the other slots
     unet_base: int = 32              # U-Net channels at full resolution (doubling per level up to --unet-max)
     unet_max: int = 64               # Largest U-Net channel width
+    enc_hidden: int = 256            # Width of the component VAE encoder's MLP
     dec_channels: int = 32           # Channels of the broadcast decoder's convolutions
+    enc_input: str = 'centred'       # Component VAE input: centred (2x-1, 2m-1: learns faster) or log (x, log m: the paper's)
     # optimisation
     optimizer: str = 'rmsprop'       # rmsprop (the paper's) or adam
     lr: float = 1e-4                 # Learning rate
     batch_size: int = 64             # Images per step, over all processes
     steps: int = 1_000_000           # Optimiser steps
     warmup: int = 0                  # Steps of linear learning-rate warm-up (0: none)
+    lr_schedule: str = 'constant'    # After warm-up: constant, or cosine (down to 0 at --steps)
     grad_clip: float = 0.0           # Clip the gradient norm to this value (0: no clipping)
+    max_time: float = 0.0            # Stop after this many seconds of training in this invocation (0: no limit); --resume continues
     seed: int = 0                    # Seed of initialisation, data order and latent samples
     # runtime
     device: str = 'auto'             # auto (cuda if available), cpu, cuda or cuda:N
-    amp: str = 'none'                # Mixed precision: none or bf16 (autocast; pays off on GPUs and CPUs with native bf16)
+    amp: str = 'auto'                # Mixed precision: auto (bf16 where the GPU or CPU computes it natively), bf16 or none
     channels_last: bool = False      # Channels-last memory format for the convolutions
     compile: bool = False            # torch.compile the model
     checkpoint: bool = False         # Activation checkpointing: recompute activations in backward (about 1/3 more compute, far less memory)
@@ -65,6 +71,7 @@ class Config:
     log_every: int = 100             # Steps between logged training scalars
     val_every: int = 5000            # Steps between validations (metrics, montage, report, best checkpoint)
     ckpt_every: int = 5000           # Steps between checkpoints
+    ckpt_minutes: float = 10.0       # Also checkpoint after this many minutes of training since the last one (0: steps only)
 
 # %% ../nbs/05_train.ipynb #c5a044f2
 def field_docs(cls=Config) -> dict:
@@ -75,9 +82,9 @@ def field_docs(cls=Config) -> dict:
 
 # %% ../nbs/05_train.ipynb #8cdf0848
 def cpu_demo() -> Config:
-    "Built-in sprites on a laptop CPU in about 15 minutes: 32x32, K = 4, Adam 4e-4, clipped gradients."
-    return Config(data='sprites:simple', size=32, K=4, optimizer='adam', lr=4e-4, batch_size=16, steps=1800,
-                  grad_clip=5.0, log_every=50, val_every=300, ckpt_every=300, n_val=256)
+    "Built-in sprites on a laptop CPU in about 15 minutes: 32x32, K = 4, Adam 4e-4, clipped gradients, wider sigmas."
+    return Config(data='sprites:simple', size=32, K=4, optimizer='adam', lr=4e-4, batch_size=16, steps=6000, max_time=840.0,
+                  sigma_bg=0.12, sigma_fg=0.2, grad_clip=5.0, log_every=50, val_every=300, ckpt_every=300, n_val=256)
 
 def multi_dsprites() -> Config:
     "Multi-dSprites colored_on_grayscale (built-in generator), 64x64, K = 6, the paper's optimiser."
@@ -98,8 +105,8 @@ def clevr128() -> Config:
 PRESETS = {f.__name__: f for f in (cpu_demo, multi_dsprites, tetrominoes, clevr64, clevr128)}
 
 # %% ../nbs/05_train.ipynb #be6828d4
-CHOICES = dict(optimizer=('rmsprop', 'adam'), amp=('none', 'bf16'))
-POSITIVE = ('size', 'n_val', 'K', 'z_dim', 'unet_base', 'unet_max', 'dec_channels', 'batch_size', 'steps', 'log_every', 'val_every', 'ckpt_every')
+CHOICES = dict(optimizer=('rmsprop', 'adam'), amp=('auto', 'none', 'bf16'), enc_input=('centred', 'log'), lr_schedule=('constant', 'cosine'))
+POSITIVE = ('size', 'n_val', 'K', 'z_dim', 'unet_base', 'unet_max', 'enc_hidden', 'dec_channels', 'batch_size', 'steps', 'log_every', 'val_every', 'ckpt_every')
 
 def check_config(cfg:Config, world_size:int=1):
     "Raise a `ValueError` naming the first setting that cannot work."
@@ -109,7 +116,7 @@ def check_config(cfg:Config, world_size:int=1):
         if not getattr(cfg, k) >= 1: raise ValueError(f"--{k.replace('_', '-')} must be >= 1, got {getattr(cfg, k)}")
     if cfg.K < 2: raise ValueError(f"--K must be >= 2 (MONet needs one attention step at least), got {cfg.K}")
     if cfg.size < 16 or cfg.size & (cfg.size - 1): raise ValueError(f"--size must be a power of two >= 16, got {cfg.size}")
-    for k in ('lr', 'beta', 'gamma', 'sigma_bg', 'sigma_fg', 'grad_clip', 'warmup', 'num_workers'):
+    for k in ('lr', 'beta', 'gamma', 'sigma_bg', 'sigma_fg', 'grad_clip', 'warmup', 'num_workers', 'max_time', 'ckpt_minutes'):
         v = getattr(cfg, k)
         if not (math.isfinite(v) and v >= 0): raise ValueError(f"--{k.replace('_', '-')} must be a finite number >= 0, got {v}")
     for k in ('lr', 'sigma_bg', 'sigma_fg'):
@@ -130,8 +137,8 @@ def check_device(device:str):
         raise ValueError(f"--device {device}: this machine has {torch.cuda.device_count()} GPU(s)")
 
 # %% ../nbs/05_train.ipynb #c856018b
-MODEL_FIELDS = ('K', 'size', 'z_dim', 'beta', 'gamma', 'sigma_bg', 'sigma_fg', 'dec_channels')
-ARCH_FIELDS = ('size', 'z_dim', 'unet_base', 'unet_max', 'dec_channels')
+MODEL_FIELDS = ('K', 'size', 'z_dim', 'beta', 'gamma', 'sigma_bg', 'sigma_fg', 'enc_hidden', 'dec_channels', 'enc_input')
+ARCH_FIELDS = ('size', 'z_dim', 'unet_base', 'unet_max', 'enc_hidden', 'dec_channels', 'enc_input')
 
 def build_model(cfg:Config) -> MONet:
     "The MONet a configuration describes, with its activation-checkpointing setting."
@@ -139,10 +146,17 @@ def build_model(cfg:Config) -> MONet:
     model.checkpointing = cfg.checkpoint
     return model
 
+def lr_factor(cfg:Config, step:int) -> float:
+    "The learning rate at `step` as a fraction of --lr: linear warm-up, then constant, or a cosine down to 0 at --steps."
+    if cfg.warmup and step < cfg.warmup: return (step + 1) / cfg.warmup
+    if cfg.lr_schedule == 'constant': return 1.0
+    t = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    return 0.5 * (1 + math.cos(math.pi * t))
+
 def build_optimizer(cfg:Config, model) -> tuple:
-    "The optimiser and a learning-rate schedule (linear warm-up, then constant)."
+    "The optimiser and its learning-rate schedule (`lr_factor`)."
     opt = (torch.optim.RMSprop if cfg.optimizer == 'rmsprop' else torch.optim.Adam)(model.parameters(), lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / cfg.warmup) if cfg.warmup else 1.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(cfg, s))
     return opt, sched
 
 # %% ../nbs/05_train.ipynb #300f559c
@@ -179,12 +193,12 @@ def validate(model:MONet,            # The model (put in eval mode for the call)
              device=None,            # Where to run (default: where the model is)
              amp:str='none',         # 'bf16' to run under autocast
              channels_last:bool=False,
-            ) -> dict:               # Per-image scores, each (N,): ari_fg, ari, msc, mse
-    "Per-image ARI-FG, ARI, mSC (foreground) and MSE of a model on a data set."
+            ) -> dict:               # Per-image scores, each (N,): ari_fg, ari, msc, mse, and n_objects
+    "Per-image ARI-FG, ARI, mSC (foreground), MSE and ground-truth object count of a model on a data set."
     device = device or next(model.parameters()).device
     was_training = model.training
     model.eval()
-    scores = {k: [] for k in ('ari_fg', 'ari', 'msc', 'mse')}
+    scores = {k: [] for k in ('ari_fg', 'ari', 'msc', 'mse', 'n_objects')}
     for batch in DataLoader(ds, batch_size=batch_size, generator=torch.Generator()):   # own generator: the global RNG stays untouched
         x, true = batch['image'].to(device), batch['mask'].to(device)
         if channels_last: x = x.contiguous(memory_format=torch.channels_last)
@@ -192,13 +206,48 @@ def validate(model:MONet,            # The model (put in eval mode for the call)
         pred = out.masks.argmax(1)[:, 0]                                # (B, H, W) slot index per pixel
         scores['ari_fg'].append(ari(true, pred, fg_only=True)); scores['ari'].append(ari(true, pred, fg_only=False))
         scores['msc'].append(segmentation_covering(true, pred)); scores['mse'].append(mse(x, out.recon))
+        scores['n_objects'].append(objects_per_image(true))
     model.train(was_training)
     return {k: torch.cat(v).cpu() for k, v in scores.items()}
+
+def objects_per_image(mask:torch.Tensor) -> torch.Tensor:
+    "Number of distinct object labels (>= 1; 0 is the background, -1 no ground truth) in each label map of a batch (B, H, W)."
+    top = int(mask.max()) if mask.numel() else 0
+    if top < 1: return torch.zeros(mask.shape[0], dtype=torch.long, device=mask.device)
+    return torch.stack([(mask == l).flatten(1).any(1) for l in range(1, top + 1)], 1).sum(1)   # (B,)
+
+def val_means(scores:dict, min_objects:int=2) -> dict:
+    "Means over images of `validate`'s scores, plus `ari_fg_2plus`: ARI-FG over the images with `min_objects` objects or more."
+    means = {k: summarize(v)['mean'] for k, v in scores.items() if k != 'n_objects'}
+    multi = scores['n_objects'] >= min_objects
+    means['ari_fg_2plus'] = summarize(scores['ari_fg'][multi])['mean'] if multi.any() else math.nan
+    return means
+
+def selection_score(means:dict) -> float:
+    "The score that picks the best checkpoint: ARI-FG over scenes with 2+ objects, or over all scenes where there are none."
+    v = means.get('ari_fg_2plus', math.nan)
+    return v if v is not None and math.isfinite(v) else means['ari_fg']
 
 def autocast(device, amp:str='none'):
     "bf16 autocast on `device` when amp == 'bf16', else a no-op context."
     if amp != 'bf16': return nullcontext()
     return torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
+
+def cpu_flags() -> set:
+    "The feature flags of this machine's CPU (from /proc/cpuinfo; empty where it cannot be read)."
+    try:
+        with open('/proc/cpuinfo') as f: return set(next(l for l in f if l.startswith('flags')).split(':', 1)[1].split())
+    except (OSError, StopIteration): return set()
+
+def native_bf16(device) -> bool:
+    "Whether `device` computes bf16 natively: a CUDA GPU that supports it, a CPU with AMX-BF16 or AVX512-BF16 instructions."
+    device = torch.device(device)
+    if device.type == 'cuda': return torch.cuda.is_bf16_supported()
+    return bool(cpu_flags() & {'amx_bf16', 'avx512_bf16'})
+
+def resolve_amp(amp:str, device) -> str:
+    "'auto' becomes 'bf16' where the device computes bf16 natively and 'none' elsewhere; other values are kept."
+    return ('bf16' if native_bf16(device) else 'none') if amp == 'auto' else amp
 
 # %% ../nbs/05_train.ipynb #62cf176e
 def rng_state(device=None) -> dict:
@@ -243,7 +292,7 @@ def load_checkpoint(run:Path) -> dict:
     return trainer
 
 # %% ../nbs/05_train.ipynb #7abf84c6
-RESUMABLE = ('steps', 'log_every', 'val_every', 'ckpt_every', 'device', 'num_workers', 'compile', 'cache', 'checkpoint', 'reuse_memory', 'channels_last')
+RESUMABLE = ('steps', 'max_time', 'ckpt_minutes', 'log_every', 'val_every', 'ckpt_every', 'device', 'num_workers', 'compile', 'cache', 'checkpoint', 'reuse_memory', 'channels_last', 'amp')
 RUN_FILES = ('config.json', 'model.safetensors', 'trainer.pt')
 
 def holds_run(path:Path) -> bool: return any((Path(path)/f).exists() for f in RUN_FILES)
@@ -252,7 +301,7 @@ def read_config(run:Path) -> Config:
     "The Config saved in a run folder."
     path = Path(run)/'config.json'
     if not path.exists(): raise FileNotFoundError(f"{run} is not a run folder (no config.json)")
-    saved = json.loads(path.read_text())
+    saved = {**LEGACY_ARCH, **json.loads(path.read_text())}   # a run saved before a setting existed used its old value
     unknown = set(saved) - {f.name for f in fields(Config)}
     if unknown: raise ValueError(f"{path} has settings this version does not know: {', '.join(sorted(unknown))}")
     return Config(**saved)
@@ -267,22 +316,27 @@ def resume_config(saved:Config, given:dict) -> Config:
     return replace(saved, **{k: v for k, v in given.items() if k in RESUMABLE})
 
 def prepare_run(run:Path, cfg:Config, resume:bool=False, force:bool=False) -> Path:
-    "Create (or check) the run folder and write config.json; refuse to overwrite a run without resume or force."
+    "Create the run folder and write config.json (refusing to overwrite a run without force); with `resume`, only check it holds one."
     run = Path(run)
     if resume:
         if not holds_run(run): raise FileNotFoundError(f"--resume {run}: no run there to resume (no config.json / model.safetensors)")
-    elif holds_run(run):
+        return run                                                      # config.json is rewritten once the resume proceeds
+    if holds_run(run):
         if not force:
             raise FileExistsError(f"{run} already holds a run: pass --resume {run} to continue it, --force to start over "
                                   f"(the old run is moved aside, not deleted), or --out for another folder")
         aside = run.with_name(f"{run.name}.replaced-{time.strftime('%Y%m%d-%H%M%S')}")
         os.replace(run, aside)
         print(f"moved the previous run in {run} to {aside}")
-    try:
-        run.mkdir(parents=True, exist_ok=True)
-        atomic_write(run/'config.json', lambda p: p.write_text(json.dumps(asdict(cfg), indent=1)))
+    try: run.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise OSError(f"cannot write the run folder {run}: {e.strerror or e}") from None
-    return run
+    return write_config(run, cfg)
+
+def write_config(run:Path, cfg:Config) -> Path:
+    "Write the run's config.json atomically."
+    try: atomic_write(Path(run)/'config.json', lambda p: p.write_text(json.dumps(asdict(cfg), indent=1)))
+    except OSError as e: raise OSError(f"cannot write the run folder {run}: {e.strerror or e}") from None
+    return Path(run)
 
 # %% ../nbs/05_train.ipynb #16e07ae0
 class NonFiniteGuard:
@@ -326,6 +380,11 @@ class RunLog:
         for k, v in values.items():
             if v is not None and math.isfinite(v): self.tb.add_scalar(f'{split}/{k}', v, step)
         self.tb.flush()
+
+    def status(self, step:int, status:str):
+        "Append a status line: running, finished, paused (by --max-time), stopped (by a signal), interrupted or failed."
+        if not self.active: return
+        with open(self.run/'metrics.jsonl', 'a') as f: f.write(json.dumps(dict(step=step, split='status', status=status)) + '\n')
 
     def image(self, step:int, tag:str, array):
         if self.active: self.tb.add_image(tag, array, step, dataformats='HWC')
@@ -397,16 +456,38 @@ def train(cfg:Config,              # The run's settings
          ) -> MONet:               # The trained model (unwrapped), in eval mode
     "Train MONet as `cfg` says, in the run folder `out`; under torchrun, on every process of the group."
     rank, world, local_rank, created = init_distributed(cfg.device)
-    try: return _train(cfg, Path(out), resume, force, progress, rank, world, local_rank)
+    try:
+        with _Signals() as signals: return _train(cfg, Path(out), resume, force, progress, rank, world, local_rank, signals)
     finally:
         if created: dist.destroy_process_group()
 
-def _train(cfg, run, resume, force, progress, rank, world, local_rank):
+class Stopped(Exception):
+    "Training stopped by SIGINT or SIGTERM, after writing a checkpoint of step `step` in `run`."
+    def __init__(self, signum:int, step:int, run):
+        self.signum, self.step, self.run = signum, step, run
+        super().__init__(f"stopped at step {step}; continue with: monet_train --resume {run}")
+
+class _Signals:
+    "SIGINT / SIGTERM while training: the first asks the loop to stop after the current step, checkpointed; a second stops at once."
+    def __init__(self): self.signum, self.old = None, {}
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():      # handlers can only be set there
+            for s in (signal.SIGINT, signal.SIGTERM): self.old[s] = signal.signal(s, self._handle)
+        return self
+    def _handle(self, signum, frame):
+        if self.signum is not None: raise KeyboardInterrupt             # the second one: stop now, the last checkpoint stays
+        self.signum = signum
+    def __exit__(self, *exc):
+        for s, h in self.old.items(): signal.signal(s, h)
+
+def _train(cfg, run, resume, force, progress, rank, world, local_rank, signals):
     if resume:
         saved = read_config(run)
         cfg = resume_config(saved, {f.name: getattr(cfg, f.name) for f in fields(Config) if getattr(cfg, f.name) != getattr(saved, f.name)})
     check_config(cfg, world)
     device = resolve_device(cfg.device, local_rank)
+    cfg = replace(cfg, amp=resolve_amp(cfg.amp, device))                # config.json records what ran
+    if rank == 0: _say_amp(cfg.amp, device)
     if device.type == 'cuda': torch.cuda.set_device(device)
     train_ds, val_ds = open_data(cfg, 'train', cfg.n_train), open_data(cfg, 'val', cfg.n_val)
     _on_rank0(lambda: prepare_run(run, cfg, resume, force), rank, world)
@@ -415,11 +496,12 @@ def _train(cfg, run, resume, force, progress, rank, world, local_rank):
     model = build_model(cfg).to(device)
     if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
     opt, sched = build_optimizer(cfg, model)
-    start, best = _resume(run, model, opt, sched, rank, world, device) if resume else (0, -math.inf)
+    start, best, trained_s = _resume(run, model, opt, sched, rank, world, device) if resume else (0, -math.inf, 0.0)
     if not resume: torch.manual_seed(cfg.seed + 1 + rank)               # latent samples differ between processes
-    if start >= cfg.steps:
+    if start >= cfg.steps:                                              # nothing to do: the folder is left as it was
         if rank == 0: print(f"{run} is already at step {start} of {cfg.steps}: pass a larger --steps to continue")
         return model.eval()
+    if resume: _on_rank0(lambda: write_config(run, cfg), rank, world)  # the resume proceeds: record its settings
     if cfg.cache: train_ds = materialize(train_ds)
     sampler = StepBatches(len(train_ds), cfg.batch_size, cfg.seed, start, cfg.steps, rank, world)
     loader = DataLoader(train_ds, batch_sampler=sampler, num_workers=cfg.num_workers, pin_memory=device.type == 'cuda',
@@ -427,8 +509,10 @@ def _train(cfg, run, resume, force, progress, rank, world, local_rank):
     net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == 'cuda' else None) if world > 1 else model
     step_fn = torch.compile(net) if cfg.compile else net
     log, guard, meter = RunLog(run, active=rank == 0), NonFiniteGuard(), _Meter()
+    log.status(start, 'running')
     bar = _progress(cfg, start, progress and rank == 0)
     model.train(); clock = [time.perf_counter(), start]                 # speed is measured over training steps only
+    timer, done, status = _Timer(trained_s, cfg, world, device), start, 'failed'
     try:
         for step, batch in zip(range(start, cfg.steps), loader):
             x = batch['image'].to(device, non_blocking=True)
@@ -439,19 +523,38 @@ def _train(cfg, run, resume, force, progress, rank, world, local_rank):
             gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip or math.inf)
             opt.step(); sched.step()
             guard.update(step, out.loss, gnorm); meter.add(out)
-            done, last = step + 1, step + 1 == cfg.steps
+            done = step + 1
+            timed_out, ckpt_due, stop = timer.check(done % cfg.log_every == 0, signals.signum is not None)
+            last = done == cfg.steps or timed_out or stop
             bar.update(1)
             logs, vals, ckpt = (done % k == 0 or last for k in (cfg.log_every, cfg.val_every, cfg.ckpt_every))
+            vals, ckpt = vals and not stop, ckpt or ckpt_due                 # a signal: checkpoint now, validate later
             if not (logs or vals or ckpt): continue
+            timer.pause()
             guard.check(run, world)                                     # every process, at the same steps
-            if logs: _log_train(cfg, log, bar, meter, done, clock)
-            if vals and rank == 0: best = _validate_and_report(cfg, run, model, val_ds, done, best, log, device)
-            if ckpt: _checkpoint(run, model, opt, sched, done, best, rank, world, device)
+            if logs: _log_train(cfg, log, bar, meter, done, clock, timer.seconds)
+            if vals and rank == 0: best = _validate_and_report(cfg, run, model, val_ds, done, best, log, device, timer.seconds)
+            if ckpt: _checkpoint(run, model, opt, sched, done, best, rank, world, device, timer.seconds); timer.checkpointed()
             clock[:] = [time.perf_counter(), done]
+            timer.resume()
+            if stop: status = 'stopped'; break
+            if timed_out:
+                if rank == 0: print(f"stopped at step {done} after --max-time {cfg.max_time:g} s of training; continue with --resume {run}")
+                status = 'paused'; break
+        else: status = 'finished'
+    except KeyboardInterrupt: status = 'interrupted'; raise
     finally:
-        bar.close(); log.close()
+        bar.close(); log.status(done, status); log.close()
+        if rank == 0 and status != 'running': _final_report(run)
+    if status == 'stopped': raise Stopped(signals.signum, done, run)
     if world > 1: dist.barrier()                                        # every process returns after rank 0 has saved
     return model.eval()
+
+def _final_report(run):
+    "Rewrite the report with the run's final status; a failure to draw it must not hide why training ended."
+    from monet_nb.viz import write_report
+    try: write_report(run)
+    except Exception as e: print(f"warning: could not update the report in {run}: {e}", file=sys.stderr)
 
 def _on_rank0(fn, rank, world):
     "Run `fn` on rank 0; every process then raises rank 0's error, or goes on (so none waits forever at a barrier)."
@@ -476,55 +579,85 @@ def _resume(run, model, opt, sched, rank, world, device) -> tuple:
     else:                                                               # another number of processes: fresh streams
         if rank == 0: print(f"note: {run} was saved by {len(states)} process(es), resumed by {world}: the random streams restart", file=sys.stderr)
         torch.manual_seed(hash((trainer['step'], rank)) % 2**31)
-    return trainer['step'], trainer.get('best', -math.inf)
+    return trainer['step'], trainer.get('best', -math.inf), trainer.get('train_s', 0.0)
 
-def _log_train(cfg, log, bar, meter, done, clock):
+class _Timer:
+    "Seconds spent in training steps (validation and checkpoints excluded), summed over resumes; --max-time and --ckpt-minutes."
+    def __init__(self, seconds:float, cfg:Config, world:int, device):
+        self.base, self.cfg, self.world, self.device, self.t0 = seconds, cfg, world, device, time.perf_counter()
+        self.at_start = self.at_ckpt = seconds                          # --max-time counts this invocation only
+    @property
+    def seconds(self) -> float: return self.base + (time.perf_counter() - self.t0 if self.t0 is not None else 0.0)
+    def pause(self): self.base, self.t0 = self.seconds, None
+    def resume(self): self.t0 = time.perf_counter()
+    def checkpointed(self): self.at_ckpt = self.seconds
+    def check(self, may_sync:bool, signalled:bool) -> tuple:
+        "(out of --max-time, a wall-clock checkpoint is due, a stop signal came): under DDP agreed at log steps, by any process."
+        if self.world > 1 and not may_sync: return False, False, False
+        s, c = self.seconds, self.cfg
+        flags = (bool(c.max_time) and s - self.at_start >= c.max_time, bool(c.ckpt_minutes) and s - self.at_ckpt >= 60 * c.ckpt_minutes, signalled)
+        if self.world == 1: return flags
+        t = torch.tensor([float(f) for f in flags], device=self.device)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)                        # every process stops or saves at the same step
+        return tuple(bool(v) for v in t.tolist())
+
+def _say_amp(amp:str, device):
+    how = 'bf16 autocast' if amp == 'bf16' else 'float32 (no autocast)'
+    native = native_bf16(device)
+    note = '' if (amp == 'bf16') == native else (' (this device has no native bf16: it may be much slower; --amp auto chooses)' if amp == 'bf16'
+                                                   else ' (this device computes bf16 natively: --amp auto or bf16 would be faster)')
+    print(f"mixed precision: {how} on {device}{note}", file=sys.stderr)
+
+def _log_train(cfg, log, bar, meter, done, clock, seconds):
     vals = meter.read()
     vals['images_per_s'] = (done - clock[1]) * cfg.batch_size / (time.perf_counter() - clock[0])
+    vals['train_s'] = seconds
     log.scalars(done, 'train', vals)
     bar.set_postfix({k: f'{v:.4g}' for k, v in vals.items()}, refresh=False)
 
-def _checkpoint(run, model, opt, sched, done, best, rank, world, device):
+def _checkpoint(run, model, opt, sched, done, best, rank, world, device, seconds):
     "Gather every process's random state; rank 0 checks the weights are finite and saves."
     states = [rng_state(device)]
     if world > 1:
         states = [None] * world; dist.all_gather_object(states, rng_state(device))
     if not torch.stack([p.isfinite().all() for p in model.parameters()]).all():   # identical on every process under DDP
         raise FloatingPointError(f"the weights became non-finite by step {done}; the last good checkpoint in {run} is kept")
-    if rank == 0: save_checkpoint(run, model, opt, sched, done, rng=states, best=best)
+    if rank == 0: save_checkpoint(run, model, opt, sched, done, rng=states, best=best, train_s=seconds)
 
 def _progress(cfg, start, enabled):
     from tqdm.auto import tqdm
     return tqdm(total=cfg.steps, initial=start, disable=not enabled, unit='step', dynamic_ncols=True,
                 mininterval=1.0 if sys.stderr.isatty() else 30.0)
 
-def _validate_and_report(cfg, run, model, val_ds, step, best, log, device):
-    "Validation at `step`: scores to the logs, a montage, the report, and best.safetensors when ARI-FG improves."
+def _validate_and_report(cfg, run, model, val_ds, step, best, log, device, seconds):
+    "Validation at `step`: scores to the logs, a montage, the report, and best.safetensors when the selection score improves."
     from monet_nb.viz import model_montage, save_figure, figure_array, write_report
     scores = validate(model, val_ds, batch_size=cfg.batch_size, amp=cfg.amp, channels_last=cfg.channels_last)
-    means = {k: summarize(v)['mean'] for k, v in scores.items()}
-    log.scalars(step, 'val', means)
+    means = val_means(scores)
+    log.scalars(step, 'val', {**means, 'train_s': seconds})
     fig = model_montage(model, val_ds, n=4)
     save_figure(run/'montages'/f'step_{step:07d}.png', fig)
     log.image(step, 'val/montage', figure_array(fig))
-    ari_fg = means['ari_fg']
-    if math.isfinite(ari_fg) and ari_fg > best:
-        best = ari_fg
-        save_monet(model, run/'best.safetensors', step=step, ari_fg=ari_fg)
+    score = selection_score(means)
+    if math.isfinite(score) and score > best:
+        best = score
+        save_monet(model, run/'best.safetensors', step=step, ari_fg=means['ari_fg'], ari_fg_2plus=means['ari_fg_2plus'])
     write_report(run)
     return best
 
 # %% ../nbs/05_train.ipynb #4b47f049
 _TYPES = {'int': int, 'float': float, 'str': str, 'bool': bool}
 
-def build_parser() -> argparse.ArgumentParser:
-    "The command-line parser: preset, folder options, and one option per Config field, documented by its comment."
-    p = argparse.ArgumentParser(prog='monet_train', description="Train MONet. With no arguments: the cpu_demo preset on the built-in sprites. "
-                                "Options may also be spelled with underscores (--batch_size).")
+_TRAIN_HELP = "Train MONet. With no arguments: the cpu_demo preset on the built-in sprites. Options may also be spelled with underscores (--batch_size)."
+
+def build_parser(prog:str='monet_train', description:str=_TRAIN_HELP, run_options:bool=True) -> argparse.ArgumentParser:
+    "The command-line parser: preset, folder options (unless `run_options` is False), and one option per Config field, documented by its comment."
+    p = argparse.ArgumentParser(prog=prog, description=description)
     p.add_argument('--preset', choices=sorted(PRESETS), default=None, help="Starting configuration (default: cpu_demo)")
-    p.add_argument('--out', default=None, help="Run folder (default: runs/<preset>)")
-    p.add_argument('--resume', metavar='RUN', default=None, help="Continue the run in this folder")
-    p.add_argument('--force', action='store_true', help="Start over in --out even if it holds a run (the old one is moved aside)")
+    if run_options:
+        p.add_argument('--out', default=None, help="Run folder (default: runs/<preset>)")
+        p.add_argument('--resume', metavar='RUN', default=None, help="Continue the run in this folder")
+        p.add_argument('--force', action='store_true', help="Start over in --out even if it holds a run (the old one is moved aside)")
     docs = field_docs(Config)
     for f in fields(Config):
         names = [f"--{f.name.replace('_', '-')}"]
@@ -551,19 +684,24 @@ def main(argv=None):
     "Entry point of `monet_train` (and of `torchrun -m monet_nb.train`)."
     parser = build_parser()
     args = parser.parse_args(_dashes(sys.argv[1:] if argv is None else argv))
+    run = None
     try:
         cfg, run, resume = config_from_args(args)
         train(cfg, run, resume=resume, force=args.force)
     except (ValueError, FileExistsError, FileNotFoundError, OSError) as e: parser.exit(2, f"monet_train: error: {e}\n")
     except FloatingPointError as e: parser.exit(1, f"monet_train: stopped: {e}\n")
+    except Stopped as e: parser.exit(128 + e.signum, f"monet_train: {e}\n")
+    except KeyboardInterrupt: parser.exit(130, f"monet_train: interrupted; the last checkpoint in {run} is kept: monet_train --resume {run}\n")
     if int(os.environ.get('RANK', 0)) == 0: _summary(run)
 
 def _summary(run:Path):
     lines = [json.loads(l) for l in (run/'metrics.jsonl').read_text().splitlines() if '"val"' in l] if (run/'metrics.jsonl').exists() else []
     if lines:
-        last, best = lines[-1], max(lines, key=lambda l: l['ari_fg'] if l['ari_fg'] is not None and math.isfinite(l['ari_fg']) else -1)
-        print(f"step {last['step']}: val ARI-FG {last['ari_fg']:.3f}, mSC {last['msc']:.3f}, MSE {last['mse']:.5f} "
-              f"(best ARI-FG {best['ari_fg']:.3f} at step {best['step']})")
+        f = lambda v: f'{v:.3f}' if v is not None else 'n/a'
+        score = lambda l: selection_score({k: math.nan if v is None else v for k, v in l.items()})
+        last, best = lines[-1], max(lines, key=lambda l: score(l) if math.isfinite(score(l)) else -1)
+        print(f"step {last['step']}: val ARI-FG {f(last['ari_fg'])} (scenes with 2+ objects: {f(last.get('ari_fg_2plus'))}), "
+              f"mSC {f(last['msc'])}, MSE {last['mse']:.5f} (best at step {best['step']}: {f(score(best))})")
     print(f"run folder: {run}   report: {run/'index.html'}")
 
 # %% ../nbs/05_train.ipynb #64b660df
