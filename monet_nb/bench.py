@@ -4,19 +4,23 @@
 
 # %% ../nbs/07_bench.ipynb #6fb72e6b
 from __future__ import annotations
-import json, math, os, platform, resource, statistics, sys, time
+import argparse, json, math, os, platform, resource, statistics, sys, time
 from json import dumps
-from dataclasses import replace, asdict
+from dataclasses import replace, asdict, fields
 from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 from torch.utils.flop_counter import FlopCounterMode
 from fastcore.script import call_parse, store_true
-from .data import cli_errors, cli_main, materialize
-from .train import PRESETS, Config, build_model, build_optimizer, autocast, resolve_device, check_config, open_data, StepBatches, reuse_freed_memory
+from .data import cli_errors, cli_main, materialize, check_output
+from .train import (PRESETS, Config, train, holds_run, read_config, build_parser, config_from_args, _dashes,
+                            build_model, build_optimizer, autocast, resolve_amp, resolve_device, check_config, open_data, StepBatches, reuse_freed_memory)
+from .viz import read_metrics, save_figure, _new_figure
 
 # %% auto #0
-__all__ = ['main', 'time_steps', 'peak_memory', 'count_flops', 'bench_model', 'bench_data', 'machine', 'monet_bench']
+__all__ = ['main', 'THRESHOLDS', 'CURVE_KEYS', 'time_steps', 'peak_memory', 'count_flops', 'bench_model', 'bench_data', 'machine',
+           'monet_bench', 'format_learning', 'learn_main', 'time_to', 'summarize_times', 'final_scores',
+           'learning_curves', 'plot_learning']
 
 # %% ../nbs/07_bench.ipynb #ec651850
 def time_steps(fn, steps:int=5, warmup:int=2, device='cpu') -> list:
@@ -58,6 +62,7 @@ def bench_model(cfg:Config,            # The configuration to measure (preset + 
                ) -> dict:
     "Training and forward images/s, step times, FLOPs per image, achieved FLOP/s and peak memory of one configuration."
     device = resolve_device(cfg.device)
+    cfg = replace(cfg, amp=resolve_amp(cfg.amp, device))                # 'auto': what this device computes natively
     torch.manual_seed(cfg.seed)
     if device.type == 'cuda': torch.cuda.reset_peak_memory_stats(device)
     if device.type == 'cpu' and cfg.reuse_memory: reuse_freed_memory()
@@ -123,7 +128,7 @@ def monet_bench(preset:str='clevr64',      # Preset whose model and settings are
                 batch_size:int=None,       # Images per step (default: the preset's)
                 K:int=None,                # Slots (default: the preset's)
                 size:int=None,             # Image side (default: the preset's)
-                amp:str=None,              # none or bf16 (default: the preset's)
+                amp:str=None,              # auto (bf16 where native), none or bf16 (default: the preset's, auto)
                 channels_last:store_true=False,  # Channels-last memory format
                 compile:store_true=False,  # torch.compile the model
                 checkpoint:store_true=False,  # Activation checkpointing (less memory, more compute)
@@ -134,6 +139,7 @@ def monet_bench(preset:str='clevr64',      # Preset whose model and settings are
                 reference:bool=True,       # Time the slow reference too, the VAE looped over slots (--no-reference skips it)
                 loading:bool=True,         # Measure the data generation and loading rates too (--no-loading skips it)
                 json:str=None,             # Write the figures to this JSON file
+                force:store_true=False,    # Overwrite the --json file if it exists
                ) -> dict:
     "Measure MONet's training and forward speed, memory and FLOPs for a preset, beside the looped reference."
     with cli_errors('monet_bench'):
@@ -142,7 +148,9 @@ def monet_bench(preset:str='clevr64',      # Preset whose model and settings are
         if data is not None: over['data'] = data
         cfg = replace(PRESETS[preset](), **over, channels_last=channels_last, compile=compile, device=device, checkpoint=checkpoint, reuse_memory=reuse_memory)
         check_config(cfg)
+        if json: check_output(json, force, '--json')
         if steps < 1 or warmup < 0: raise ValueError(f"--steps must be >= 1 and --warmup >= 0, got {steps} and {warmup}")
+    cfg = replace(cfg, amp=resolve_amp(cfg.amp, resolve_device(cfg.device)))
     keys = ('size', 'K', 'batch_size', 'amp', 'channels_last', 'compile', 'checkpoint', 'reuse_memory', 'device')
     print(f"monet_bench: preset {preset}, " + ', '.join(f'{k} {getattr(cfg, k)}' for k in keys))
     res = dict(settings=dict(preset=preset, **{k: getattr(cfg, k) for k in keys}),
@@ -164,3 +172,142 @@ def monet_bench(preset:str='clevr64',      # Preset whose model and settings are
     return res
 
 main = cli_main(monet_bench, 'monet_bench')
+
+# %% ../nbs/07_bench.ipynb #b2fe0bca
+def format_learning(res:dict) -> str:
+    "The printed summary of a `learning_curves` result."
+    c, m = res['config'], res['machine']
+    where = f"{m.get('gpu') or m['cpu']}, {m['threads']} thread(s), torch {m['torch']}"
+    lines = [f"time to decomposition: {c['data']}, {c['size']}x{c['size']}, K = {c['K']}, batch {c['batch_size']}, amp {c['amp']}; "
+             f"seeds {', '.join(map(str, res['seeds']))}; {where}",
+             f"  {'ARI-FG, 2+ objects':22s}" + ''.join(f"{'seed ' + str(s):>20s}" for s in res['seeds']) + f"{'median':>20s}"]
+    fmt = lambda h: f"{h['step']:g} st, {h['seconds']:.0f} s" if h and h.get('seconds') is not None else (f"{h['step']:g} st" if h else 'not reached')
+    for t, summ in res['time_to'].items():
+        med = fmt(dict(step=summ['median_step'], seconds=summ['median_seconds'])) if summ['median_step'] is not None               else f"{summ['reached']}/{summ['of']} seeds"
+        lines.append(f"  {'reaches ' + t:22s}" + ''.join(f"{fmt(r['time_to'][t]):>20s}" for r in res['per_seed'].values()) + f"{med:>20s}")
+    f = res['final']
+    pm = lambda k, d=3: f"{f[k]['mean']:.{d}f} +- {f[k]['std']:.{d}f}" if f.get(k) else 'n/a'
+    last = max((r['curve'][-1]['step'] for r in res['per_seed'].values() if r['curve']), default=0)
+    lines.append(f"  last validation (step {last}), mean +- std over seeds: ARI-FG {pm('ari_fg')}, 2+ objects {pm('ari_fg_2plus')}, "
+                 f"mSC {pm('msc')}, MSE {pm('mse', 5)}")
+    return '\n'.join(lines)
+
+# %% ../nbs/07_bench.ipynb #05e44c57
+_LEARN_HELP = ("Time to decomposition: train a preset once per seed, validating every --val-every steps, and print the steps and seconds "
+               "of training until ARI-FG on the scenes with 2+ objects reaches 0.5, 0.7 and 0.9. Takes every option of monet_train. "
+               "Writes OUT/learning.json and OUT/learning.png; the run of seed N is OUT/seedN.")
+
+def _learn_parser() -> argparse.ArgumentParser:
+    p = build_parser('monet_learn', _LEARN_HELP, run_options=False)
+    p.add_argument('--seeds', default='0,1', help="Training seeds, comma-separated (default: 0,1)")
+    p.add_argument('--out', default=None, help="Folder of the seed runs and the results (default: runs/learn-<preset>)")
+    p.add_argument('--resume', action='store_true', help="Continue (or read back) the seed runs already in --out")
+    p.add_argument('--force', action='store_true', help="Start over where --out holds seed runs (the old ones are moved aside)")
+    return p
+
+def _seeds(text:str) -> list:
+    try: seeds = [int(s) for s in text.split(',') if s.strip()]
+    except ValueError: seeds = []
+    if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
+        raise ValueError(f"--seeds must be distinct integers >= 0 separated by commas, e.g. 0,1,2; got {text!r}")
+    return seeds
+
+def learn_main(argv=None):
+    "Entry point of `monet_learn`."
+    argv = _dashes(sys.argv[1:] if argv is None else argv)
+    p = _learn_parser()
+    args = p.parse_args(argv)
+    try:
+        seeds, preset = _seeds(args.seeds), args.preset or 'cpu_demo'
+        cfg = replace(PRESETS[preset](), **{f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name)})
+        check_config(cfg)
+        out = Path(args.out or f'runs/learn-{preset}')
+        res = learning_curves(cfg, seeds, out, resume=args.resume, force=args.force)
+        res['command'] = ' '.join(['monet_learn', *argv])
+        (out/'learning.json').write_text(json.dumps(res, indent=1))
+        save_figure(out/'learning.png', plot_learning(res))
+    except (ValueError, FileExistsError, FileNotFoundError, OSError) as e: p.exit(2, f"monet_learn: error: {e}\n")
+    except FloatingPointError as e: p.exit(1, f"monet_learn: stopped: {e}\n")
+    print(format_learning(res))
+    print(f"results: {out/'learning.json'}   curves: {out/'learning.png'}")
+
+# %% ../nbs/07_bench.ipynb #d6fa025e
+THRESHOLDS = (0.5, 0.7, 0.9)
+CURVE_KEYS = ('step', 'train_s', 'ari_fg', 'ari_fg_2plus', 'ari', 'msc', 'mse')
+
+def time_to(curve:list,                 # Validation records (dicts with step, train_s and the score), in any order
+            key:str='ari_fg_2plus',     # The score
+            thresholds=THRESHOLDS,      # Levels to reach
+           ) -> dict:                   # {threshold: {'step', 'seconds'} of the first validation at or above it, or None}
+    "The first validation step (and training seconds) at which `key` reaches each threshold."
+    recs = sorted((r for r in curve if isinstance(r.get(key), (int, float))), key=lambda r: r['step'])
+    hit = lambda t: next(({'step': r['step'], 'seconds': r.get('train_s')} for r in recs if r[key] >= t), None)
+    return {str(t): hit(t) for t in thresholds}
+
+# %% ../nbs/07_bench.ipynb #66e84919
+def _median(v): return statistics.median(v) if v else None
+
+def summarize_times(per_seed:dict, thresholds=THRESHOLDS) -> dict:
+    "{threshold: {'reached': seeds that reached it, 'of': seeds, 'median_step', 'median_seconds' (None unless all reached)}}."
+    out = {}
+    for t in map(str, thresholds):
+        hits = [r['time_to'][t] for r in per_seed.values() if r['time_to'].get(t)]
+        full = len(hits) == len(per_seed)
+        out[t] = dict(reached=len(hits), of=len(per_seed), median_step=_median([h['step'] for h in hits]) if full else None,
+                      median_seconds=_median([h['seconds'] for h in hits if h['seconds'] is not None]) if full else None)
+    return out
+
+def final_scores(per_seed:dict) -> dict:
+    "Mean and std over seeds of each run's last validation scores."
+    out = {}
+    for k in CURVE_KEYS[2:]:
+        v = [r['curve'][-1][k] for r in per_seed.values() if r['curve'] and isinstance(r['curve'][-1].get(k), (int, float))]
+        out[k] = dict(mean=statistics.fmean(v), std=statistics.pstdev(v), n=len(v)) if v else None
+    return out
+
+# %% ../nbs/07_bench.ipynb #f3803b24
+def learning_curves(cfg:Config,           # The configuration to train (its `seed` is replaced by each of `seeds`)
+                    seeds=(0, 1),         # Training seeds, one run each
+                    out='runs/learning',  # Folder of the runs: out/seed<N>
+                    resume:bool=False,    # Continue (or read back) runs already in out/seed<N>
+                    force:bool=False,     # Start over where out/seed<N> holds a run (the old one is moved aside)
+                    progress:bool=True,   # Show each run's progress bar
+                   ) -> dict:
+    "Train `cfg` once per seed and return each seed's validation curve, the time to each ARI-FG threshold, and the summaries."
+    out, per_seed = Path(out), {}
+    taken = [s for s in seeds if holds_run(out/f'seed{s}')]
+    if taken and not (resume or force):
+        raise FileExistsError(f"{out} already holds runs for seeds {', '.join(map(str, taken))}: pass --resume to continue them, "
+                              f"--force to start over (the old runs are moved aside), or --out for another folder")
+    for s in seeds:
+        run = out/f'seed{s}'
+        train(replace(cfg, seed=s), run, resume=resume and holds_run(run), force=force, progress=progress)
+        curve = [{k: r.get(k) for k in CURVE_KEYS} for r in read_metrics(run) if r.get('split') == 'val']
+        per_seed[s] = dict(run=str(run), curve=curve, time_to=time_to(curve))
+    ran = read_config(out/f'seed{seeds[0]}')                            # as it ran: amp 'auto' resolved, for instance
+    return dict(config={k: v for k, v in asdict(ran).items() if k != 'seed'}, machine=machine(), seeds=list(seeds),
+                per_seed=per_seed, time_to=summarize_times(per_seed), final=final_scores(per_seed))
+
+# %% ../nbs/07_bench.ipynb #20359bdf
+def plot_learning(results,                 # A `learning_curves` result, or {name: result} to compare several
+                  key:str='ari_fg_2plus',  # The score to draw
+                  dpi:int=80,
+                 ):
+    "The validation score of every seed against the step and against the training seconds."
+    results = results if 'per_seed' not in results else {'': results}
+    fig = _new_figure(9, 3.2, dpi)
+    axes = fig.subplots(1, 2)
+    for c, (name, res) in enumerate(results.items()):
+        for j, (seed, r) in enumerate(res['per_seed'].items()):
+            pts = [p for p in r['curve'] if isinstance(p.get(key), (int, float))]
+            for ax, x in zip(axes, ('step', 'train_s')):
+                ax.plot([p[x] or 0 for p in pts], [p[key] for p in pts], color=f'C{c if name else j}', lw=1, marker='o', ms=2,
+                        label=(name or f'seed {seed}') if j == 0 or not name else None, alpha=0.9)
+    label = 'ARI-FG, scenes with 2+ objects' if key == 'ari_fg_2plus' else key
+    for ax, x in zip(axes, ('step', 'training seconds')):
+        for t in THRESHOLDS: ax.axhline(t, color='grey', lw=0.6, ls=':')
+        ax.set_xlabel(x, fontsize=8); ax.set_ylabel(label, fontsize=8); ax.set_ylim(-0.02, 1.02); ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=7)
+    axes[0].legend(fontsize=7)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.95, bottom=0.15, wspace=0.25)
+    return fig
