@@ -14,7 +14,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from fastcore.script import call_parse, store_true
 from .data import cli_errors, cli_main, materialize, check_output
 from .train import (PRESETS, Config, train, holds_run, read_config, build_parser, config_from_args, _dashes,
-                            build_model, build_optimizer, autocast, resolve_amp, resolve_device, check_config, open_data, StepBatches, reuse_freed_memory)
+                            build_model, build_optimizer, autocast, resolve_amp, resolve_device, check_config, open_data, StepBatches,
+                            reuse_freed_memory)
 from .viz import read_metrics, save_figure, _new_figure
 
 # %% auto #0
@@ -181,9 +182,12 @@ def format_learning(res:dict) -> str:
     lines = [f"time to decomposition: {c['data']}, {c['size']}x{c['size']}, K = {c['K']}, batch {c['batch_size']}, amp {c['amp']}; "
              f"seeds {', '.join(map(str, res['seeds']))}; {where}",
              f"  {'ARI-FG, 2+ objects':22s}" + ''.join(f"{'seed ' + str(s):>20s}" for s in res['seeds']) + f"{'median':>20s}"]
-    fmt = lambda h: f"{h['step']:g} st, {h['seconds']:.0f} s" if h and h.get('seconds') is not None else (f"{h['step']:g} st" if h else 'not reached')
+    def fmt(h):
+        if not h: return 'not reached'
+        return f"{h['step']:g} st, {h['seconds']:.0f} s" if h.get('seconds') is not None else f"{h['step']:g} st"
     for t, summ in res['time_to'].items():
-        med = fmt(dict(step=summ['median_step'], seconds=summ['median_seconds'])) if summ['median_step'] is not None               else f"{summ['reached']}/{summ['of']} seeds"
+        full = summ['median_step'] is not None
+        med = fmt(dict(step=summ['median_step'], seconds=summ['median_seconds'])) if full else f"{summ['reached']}/{summ['of']} seeds"
         lines.append(f"  {'reaches ' + t:22s}" + ''.join(f"{fmt(r['time_to'][t]):>20s}" for r in res['per_seed'].values()) + f"{med:>20s}")
     f = res['final']
     pm = lambda k, d=3: f"{f[k]['mean']:.{d}f} +- {f[k]['std']:.{d}f}" if f.get(k) else 'n/a'

@@ -106,7 +106,8 @@ PRESETS = {f.__name__: f for f in (cpu_demo, multi_dsprites, tetrominoes, clevr6
 
 # %% ../nbs/05_train.ipynb #be6828d4
 CHOICES = dict(optimizer=('rmsprop', 'adam'), amp=('auto', 'none', 'bf16'), enc_input=('centred', 'log'), lr_schedule=('constant', 'cosine'))
-POSITIVE = ('size', 'n_val', 'K', 'z_dim', 'unet_base', 'unet_max', 'enc_hidden', 'dec_channels', 'batch_size', 'steps', 'log_every', 'val_every', 'ckpt_every')
+POSITIVE = ('size', 'n_val', 'K', 'z_dim', 'unet_base', 'unet_max', 'enc_hidden', 'dec_channels', 'batch_size',
+            'steps', 'log_every', 'val_every', 'ckpt_every')
 
 def check_config(cfg:Config, world_size:int=1):
     "Raise a `ValueError` naming the first setting that cannot work."
@@ -292,7 +293,8 @@ def load_checkpoint(run:Path) -> dict:
     return trainer
 
 # %% ../nbs/05_train.ipynb #7abf84c6
-RESUMABLE = ('steps', 'max_time', 'ckpt_minutes', 'log_every', 'val_every', 'ckpt_every', 'device', 'num_workers', 'compile', 'cache', 'checkpoint', 'reuse_memory', 'channels_last', 'amp')
+RESUMABLE = ('steps', 'max_time', 'ckpt_minutes', 'log_every', 'val_every', 'ckpt_every', 'device', 'num_workers',
+             'compile', 'cache', 'checkpoint', 'reuse_memory', 'channels_last', 'amp')
 RUN_FILES = ('config.json', 'model.safetensors', 'trainer.pt')
 
 def holds_run(path:Path) -> bool: return any((Path(path)/f).exists() for f in RUN_FILES)
@@ -648,7 +650,8 @@ def _validate_and_report(cfg, run, model, val_ds, step, best, log, device, secon
 # %% ../nbs/05_train.ipynb #4b47f049
 _TYPES = {'int': int, 'float': float, 'str': str, 'bool': bool}
 
-_TRAIN_HELP = "Train MONet. With no arguments: the cpu_demo preset on the built-in sprites. Options may also be spelled with underscores (--batch_size)."
+_TRAIN_HELP = ("Train MONet. With no arguments: the cpu_demo preset on the built-in sprites. "
+               "Options may also be spelled with underscores (--batch_size).")
 
 def build_parser(prog:str='monet_train', description:str=_TRAIN_HELP, run_options:bool=True) -> argparse.ArgumentParser:
     "The command-line parser: preset, folder options (unless `run_options` is False), and one option per Config field, documented by its comment."

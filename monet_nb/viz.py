@@ -192,7 +192,8 @@ def model_montage(model,               # A MONet
 # %% ../nbs/04_viz.ipynb #26187af2
 TRAIN_KEYS = ('loss', 'nll', 'kl', 'mask_kl')
 VAL_KEYS = ('ari_fg', 'ari_fg_2plus', 'ari', 'msc', 'mse')
-KEY_NAMES = dict(loss='loss', nll='NLL', kl='KL', mask_kl='mask KL', ari_fg='ARI-FG', ari_fg_2plus='ARI-FG (2+ objects)', ari='ARI', msc='mSC', mse='MSE',
+KEY_NAMES = dict(loss='loss', nll='NLL', kl='KL', mask_kl='mask KL', ari_fg='ARI-FG',
+                 ari_fg_2plus='ARI-FG (2+ objects)', ari='ARI', msc='mSC', mse='MSE',
                  images_per_s='images/s', train_s='training seconds')
 
 def read_metrics(path,                # A metrics.jsonl file, or a run folder holding one
