@@ -313,5 +313,10 @@ def plot_learning(results,                 # A `learning_curves` result, or {nam
         ax.set_xlabel(x, fontsize=8); ax.set_ylabel(label, fontsize=8); ax.set_ylim(-0.02, 1.02); ax.grid(alpha=0.3)
         ax.tick_params(labelsize=7)
     axes[0].legend(fontsize=7)
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.95, bottom=0.15, wspace=0.25)
+    first = next(iter(results.values()))
+    m, c = first['machine'], first['config']
+    seeds = ' / '.join(', '.join(map(str, r['seeds'])) for r in results.values())   # in the order of the legend
+    fig.suptitle(f"{c['data']} {c['size']}x{c['size']}, K = {c['K']}; seeds {seeds}; "
+                 f"{m.get('gpu') or m['cpu']}, {m['threads']} thread(s)", fontsize=8)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.15, wspace=0.25)
     return fig

@@ -15,7 +15,7 @@ from .model import MONet, load_monet, read_metadata
 from .data import get_dataset, has_masks, cli_errors, cli_main, check_output
 from .metrics import summarize, fmt_summary
 from .viz import model_montage, save_figure
-from .train import validate, read_config, resolve_device, check_device
+from .train import validate, objects_per_image, read_config, resolve_device, check_device
 
 # %% auto #0
 __all__ = ['PRETRAINED_DIR', 'METRICS', 'eval_main', 'montage_main', 'pretrained_names', 'model_source', 'load_model',
@@ -65,7 +65,7 @@ def eval_data(data:str, cfg:dict, size:int, split:str='test', n:int=None, seed:i
 
 def count_objects(mask:torch.Tensor) -> int:
     "Number of objects in a label map: distinct labels >= 1 (0 is the background, -1 no ground truth)."
-    return int((mask.unique() >= 1).sum())
+    return int(objects_per_image(mask[None])[0])
 
 def with_objects(ds, min_objects:int=1):
     "The items of `ds` whose ground truth holds at least `min_objects` objects (all of them when `min_objects` <= 1)."

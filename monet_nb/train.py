@@ -4,14 +4,14 @@
 
 # %% ../nbs/05_train.ipynb #ffc8c9e8
 from __future__ import annotations
-import argparse, inspect, json, math, os, random, re, signal, sys, threading, time
+import argparse, functools, inspect, json, math, os, random, re, signal, sys, threading, time
 from contextlib import nullcontext
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, Sampler
-from .model import MONet, LEGACY_ARCH, save_monet, load_monet, read_metadata, atomic_write, write_synced, sync_dir, unet_channels
+from .model import MONet, ENC_INPUTS, LEGACY_ARCH, save_monet, load_monet, read_metadata, atomic_write, write_synced, sync_dir, unet_channels
 from .data import get_dataset, has_masks, materialize, parse_spec
 from .metrics import ari, segmentation_covering, mse, summarize
 
@@ -105,7 +105,7 @@ def clevr128() -> Config:
 PRESETS = {f.__name__: f for f in (cpu_demo, multi_dsprites, tetrominoes, clevr64, clevr128)}
 
 # %% ../nbs/05_train.ipynb #be6828d4
-CHOICES = dict(optimizer=('rmsprop', 'adam'), amp=('auto', 'none', 'bf16'), enc_input=('centred', 'log'), lr_schedule=('constant', 'cosine'))
+CHOICES = dict(optimizer=('rmsprop', 'adam'), amp=('auto', 'none', 'bf16'), enc_input=ENC_INPUTS, lr_schedule=('constant', 'cosine'))
 POSITIVE = ('size', 'n_val', 'K', 'z_dim', 'unet_base', 'unet_max', 'enc_hidden', 'dec_channels', 'batch_size',
             'steps', 'log_every', 'val_every', 'ckpt_every')
 
@@ -234,11 +234,12 @@ def autocast(device, amp:str='none'):
     if amp != 'bf16': return nullcontext()
     return torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
 
-def cpu_flags() -> set:
+@functools.lru_cache(maxsize=1)
+def cpu_flags() -> frozenset:
     "The feature flags of this machine's CPU (from /proc/cpuinfo; empty where it cannot be read)."
     try:
-        with open('/proc/cpuinfo') as f: return set(next(l for l in f if l.startswith('flags')).split(':', 1)[1].split())
-    except (OSError, StopIteration): return set()
+        with open('/proc/cpuinfo') as f: return frozenset(next(l for l in f if l.startswith('flags')).split(':', 1)[1].split())
+    except (OSError, StopIteration): return frozenset()
 
 def native_bf16(device) -> bool:
     "Whether `device` computes bf16 natively: a CUDA GPU that supports it, a CPU with AMX-BF16 or AVX512-BF16 instructions."
@@ -547,7 +548,7 @@ def _train(cfg, run, resume, force, progress, rank, world, local_rank, signals):
     except KeyboardInterrupt: status = 'interrupted'; raise
     finally:
         bar.close(); log.status(done, status); log.close()
-        if rank == 0 and status != 'running': _final_report(run)
+        if rank == 0: _final_report(run)
     if status == 'stopped': raise Stopped(signals.signum, done, run)
     if world > 1: dist.barrier()                                        # every process returns after rank 0 has saved
     return model.eval()
@@ -597,7 +598,8 @@ class _Timer:
         "(out of --max-time, a wall-clock checkpoint is due, a stop signal came): under DDP agreed at log steps, by any process."
         if self.world > 1 and not may_sync: return False, False, False
         s, c = self.seconds, self.cfg
-        flags = (bool(c.max_time) and s - self.at_start >= c.max_time, bool(c.ckpt_minutes) and s - self.at_ckpt >= 60 * c.ckpt_minutes, signalled)
+        flags = (bool(c.max_time) and s - self.at_start >= c.max_time,
+                 bool(c.ckpt_minutes) and s - self.at_ckpt >= 60 * c.ckpt_minutes, signalled)
         if self.world == 1: return flags
         t = torch.tensor([float(f) for f in flags], device=self.device)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)                        # every process stops or saves at the same step
