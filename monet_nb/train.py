@@ -112,7 +112,7 @@ POSITIVE = ('size', 'n_val', 'K', 'z_dim', 'unet_base', 'unet_max', 'enc_hidden'
 def check_config(cfg:Config, world_size:int=1):
     "Raise a `ValueError` naming the first setting that cannot work."
     for k, options in CHOICES.items():
-        if getattr(cfg, k) not in options: raise ValueError(f"--{k} must be one of {', '.join(options)}, got {getattr(cfg, k)!r}")
+        if getattr(cfg, k) not in options: raise ValueError(f"--{k.replace('_', '-')} must be one of {', '.join(options)}, got {getattr(cfg, k)!r}")
     for k in POSITIVE:
         if not getattr(cfg, k) >= 1: raise ValueError(f"--{k.replace('_', '-')} must be >= 1, got {getattr(cfg, k)}")
     if cfg.K < 2: raise ValueError(f"--K must be >= 2 (MONet needs one attention step at least), got {cfg.K}")
