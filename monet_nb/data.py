@@ -396,13 +396,28 @@ def load_rgb(path) -> np.ndarray:
 class FolderScenes(Dataset):
     "Every image under `root` (recursively, sorted), as RGB `size` x `size` items without masks."
     has_masks = False
-    def __init__(self, root, size:int=64, n:int|None=None):
+    def __init__(self, root, size:int=64, n:int|None=None,
+                 verify:bool=True):   # Check every file's header and structure now, and name all the bad ones at once
         self.root = Path(root)
         if not self.root.is_dir(): raise FileNotFoundError(f"image folder not found: {self.root}")
         _check_size(size, 1)
         files = sorted(p for p in self.root.rglob('*') if p.suffix.lower() in IMAGE_EXTS and p.is_file())
         if not files: raise ValueError(f"no images ({', '.join(IMAGE_EXTS)}) found under {self.root}")
         self.files, self.size = files[:_take(n, len(files), str(self.root))], size
+        if verify: self._verify()
+
+    def _verify(self):
+        "Open every file (its header) and let PIL check its structure (a PNG's chunks and their CRCs), without decoding it."
+        bad = []
+        for p in self.files:
+            try:
+                with Image.open(p) as im:
+                    if min(im.size) < 1: raise ValueError(f"size {im.size}")
+                    im.verify()
+            except Exception as e: bad.append(f"{p.relative_to(self.root)} ({str(e) or type(e).__name__})")
+        if bad:
+            more = f" and {len(bad) - 5} more" if len(bad) > 5 else ''
+            raise ValueError(f"{len(bad)} of the {len(self.files)} images under {self.root} cannot be read: {'; '.join(bad[:5])}{more}")
     def __len__(self): return len(self.files)
     def prepare(self, img:np.ndarray, path:Path) -> np.ndarray: return resize_image(center_square(img), self.size)
     def __getitem__(self, i:int) -> dict: return make_item(self.prepare(load_rgb(self.files[i]), self.files[i]))
@@ -527,7 +542,7 @@ DATA_KINDS = {  # kind: (builder, needs an argument, valid options)
     'clevr':       (_clevr, True, ('size', 'crop')),
     'tfrecord':    (_tfrecord, True, ('size', 'dataset', 'start', 'verify')),
     'npz':         (_npz, True, ('size',)),
-    'folder':      (_folder, True, ('size',)),
+    'folder':      (_folder, True, ('size', 'verify')),
 }
 
 # %% ../nbs/01_data.ipynb #8c4ff86c

@@ -73,9 +73,11 @@ def plot_montage(x:Tensor,               # Input images (B, 3, H, W) in [0, 1]
                  true_mask:Tensor=None,  # Optional ground-truth label maps (B, H, W), drawn after the segmentation
                  cell:float=1.0,         # Side of one panel, inches
                  dpi:int=80,             # Resolution of the figure
+                 labels=None,            # Names of the drawn images in the row labels (default: their batch index)
                 ) -> Figure:
     "Masks, component means, masked components, and input / recon / segmentation (/ truth): four rows per image, a column per slot."
     idx = _check_idx(idx, len(x))
+    labels = idx if labels is None else tuple(labels)
     if tuple(out.recon.shape) != tuple(x.shape):
         raise ValueError(f"out is for images of shape {tuple(out.recon.shape)}, x has shape {tuple(x.shape)}")
     if true_mask is not None and tuple(true_mask.shape) != (x.shape[0], *x.shape[2:]):
@@ -95,7 +97,7 @@ def plot_montage(x:Tensor,               # Input images (B, 3, H, W) in [0, 1]
             _show(rows[1, k], _hwc(mu[k])); _show(rows[2, k], _hwc(m[k] * mu[k]))
         pics = [_hwc(x[i]), _hwc(out.recon[i]), seg[i]] + ([gt[i]] if gt is not None else [])
         for c, (img, title) in enumerate(zip(pics, last)): _show(rows[3, c], img, title)
-        for r, label in enumerate([f'#{i} masks $m_k$', r'means $\mu_k$', r'$m_k\,\mu_k$', f'image {i}']):
+        for r, label in enumerate([f'#{labels[j]} masks $m_k$', r'means $\mu_k$', r'$m_k\,\mu_k$', f'image {labels[j]}']):
             rows[r, 0].set_axis_on(); rows[r, 0].set_ylabel(label, fontsize=8)
     fig.subplots_adjust(left=0.3 / (cols * cell + 0.3), right=0.99, top=1 - 0.2 / fig.get_figheight(), bottom=0.01,
                         wspace=0.05, hspace=0.25)
@@ -221,7 +223,7 @@ class Explorer:
         self.image_slider = widgets.IntSlider(0, min=0, max=len(self.dataset) - 1, description='image', continuous_update=False)
         self.slot_menu = widgets.Dropdown(options=[(n, k) for k, n in enumerate(slot_names(self.K))], value=0, description='slot')
         self.reset_button = widgets.Button(description='reset latents')
-        self.latent_sliders = [widgets.FloatSlider(0., min=-self.span, max=self.span, step=0.1, description=f'z[{d}]',
+        self.latent_sliders = [widgets.FloatSlider(0., min=-self.span, max=self.span, step=0.1, description=f'Δz[{d}]',
                                                    readout_format='.1f') for d in range(self.model.z_dim)]
         self.montage_view = widgets.Image(format='png')
         self.views = {name: widgets.Image(format='png') for name in PANELS}
@@ -232,9 +234,10 @@ class Explorer:
         self.slot_menu.observe(lambda c: self._from_widget(self.select_slot, c['new']), names='value')
         self.reset_button.on_click(lambda _: self.reset_latents())
         for d, s in enumerate(self.latent_sliders):
-            s.observe(lambda c, d=d: self._from_widget(self.set_latent, d, c['new']), names='value')
+            s.observe(lambda c, d=d: self._from_widget(self._slider_moved, d, c['new']), names='value')
         controls = widgets.VBox([self.slot_view, widgets.HBox([self.slot_menu, self.reset_button]), *self.latent_sliders])
-        self.widget = widgets.VBox([self.image_slider, widgets.HBox([self.montage_view, controls])])
+        top = widgets.Layout(align_items='flex-start')                 # each child at its own height: the montage keeps its shape
+        self.widget = widgets.VBox([self.image_slider, widgets.HBox([self.montage_view, controls], layout=top)])
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -253,11 +256,11 @@ def _quiet(self:Explorer):
 def _from_widget(self:Explorer, f, *args):
     if not self._quiet_: f(*args)
 
-def _set_slider(s, lo:float, hi:float, value:float):
-    "Set a slider's range and value in an order that never puts min above max or the value outside."
-    s.min, s.max = min(lo, s.min), max(hi, s.max)
-    s.value = value
-    s.min, s.max = lo, hi
+@patch
+def _slider_moved(self:Explorer, d:int, offset:float):
+    "Slider `d` moved: set the selected slot's latent `d` to its posterior mean plus `offset`."
+    if abs(offset - float(self._z[self.k, d] - self.z_mu[self.k, d])) < 0.05: return   # the browser echoing a value set here
+    self.set_latent(d, float(self.z_mu[self.k, d]) + offset)
 
 # %% ../nbs/04_viz.ipynb #0ec953e1
 @patch
@@ -271,7 +274,7 @@ def select_image(self:Explorer, i:int):
     self.out = self.model(self.x, K=self.K)
     self.z_mu, self.z_logvar = self.out.z_mu[0], self.out.z_logvar[0]    # (K, Z)
     self._z = self.z_mu.clone()
-    self.montage_view.value = figure_png(plot_montage(self.x, self.out, 0, self.true_mask, dpi=self.dpi))
+    self.montage_view.value = figure_png(plot_montage(self.x, self.out, 0, self.true_mask, dpi=self.dpi, labels=[i]))
     self._update()
 
 @patch
@@ -301,9 +304,8 @@ def _update(self:Explorer, decode:bool=True):
     if decode: self._x_mu, self._mask_logits = self.model.vae.decode(self._z)   # (K, 3, H, W), (K, 1, H, W)
     with self._quiet():
         self.image_slider.value, self.slot_menu.value = self.i, self.k
-        for d, s in enumerate(self.latent_sliders):
-            mu = float(self.z_mu[self.k, d])
-            _set_slider(s, mu - self.span, mu + self.span, float(self._z[self.k, d]))
+        for d, s in enumerate(self.latent_sliders):                    # a fixed range: only the value moves
+            s.value = min(self.span, max(-self.span, float(self._z[self.k, d] - self.z_mu[self.k, d])))
     for name, img in self.panels().items(): self.views[name].value = array_png(img)
     self.slot_title.value = f'image {self.i}, {slot_names(self.K)[self.k]}'
 
