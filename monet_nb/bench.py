@@ -12,14 +12,14 @@ from torch.utils.data import DataLoader
 from torch.utils.flop_counter import FlopCounterMode
 from .data import materialize
 from .train import Config, train, read_config, build_model, build_optimizer, open_data, StepBatches
-from .runtime import autocast, resolve_amp, resolve_device, reuse_freed_memory
+from .runtime import autocast, resolve_amp, resolve_device, reuse_freed_memory, cpu_flags
 from .run import holds_run, read_metrics
 from .viz import _new_figure
 
 # %% auto #0
 __all__ = ['THRESHOLDS', 'CURVE_KEYS', 'time_steps', 'peak_memory', 'count_flops', 'bench_model', 'bench_data', 'machine',
-           'format_speed', 'format_learning', 'time_to', 'summarize_times', 'final_scores', 'learning_curves',
-           'plot_learning']
+           'matmul_rate', 'seed_config', 'format_speed', 'time_to', 'summarize_times', 'final_scores',
+           'learning_curves', 'plot_learning', 'format_learning']
 
 # %% ../nbs/07_bench.ipynb #ec651850
 def time_steps(fn, steps:int=5, warmup:int=2, device='cpu') -> list:
@@ -105,7 +105,7 @@ def bench_data(cfg:Config, n:int=512) -> dict:
     for b in loader: b['image'].sum()
     return dict(data_items_per_s=gen, loader_images_per_s=steps * cfg.batch_size / (time.perf_counter() - t))
 
-# %% ../nbs/07_bench.ipynb #cc83ba1d
+# %% ../nbs/07_bench.ipynb #36ff0e10
 def machine() -> dict:
     "What the figures were measured on."
     d = dict(python=platform.python_version(), torch=torch.__version__, cpu=platform.processor() or platform.machine(),
@@ -113,35 +113,26 @@ def machine() -> dict:
     try:
         with open('/proc/cpuinfo') as f: d['cpu'] = next(l.split(':', 1)[1].strip() for l in f if l.startswith('model name'))
     except (OSError, StopIteration): pass
+    d['bf16_instructions'] = sorted(cpu_flags() & {'amx_bf16', 'avx512_bf16'})
     if torch.cuda.is_available(): d['gpu'] = torch.cuda.get_device_name()
     return d
 
+def matmul_rate(dtype=torch.float32, device='cpu', n:int=2048, steps:int=5) -> float:
+    "FLOP/s of an n x n matrix product on `device` in `dtype` (median of `steps` timed products)."
+    g = torch.Generator(device=device).manual_seed(0)
+    a, b = (torch.randn(n, n, device=device, dtype=dtype, generator=g) for _ in range(2))
+    return 2 * n**3 / statistics.median(time_steps(lambda: a @ b, steps, warmup=2, device=device))
+
+# %% ../nbs/07_bench.ipynb #521e58eb
+def seed_config(cfg:Config) -> Config:
+    "`cfg` as the seed builds and trains it: a pix2pix-width U-Net (64 to 512 channels), float32, RMSProp, nothing compiled."
+    return replace(cfg, unet_base=64, unet_max=512, amp='none', optimizer='rmsprop', compile=False, channels_last=False, checkpoint=False)
+
+# %% ../nbs/07_bench.ipynb #6ff18bef
 def format_speed(r:dict) -> str:
     "One line: training and forward images/s, FLOPs per image, achieved FLOP/s."
     return (f"train {r['train_images_per_s']:8.1f} img/s   forward {r['forward_images_per_s']:8.1f} img/s   "
             f"{r['train_gflop_per_image']:6.2f} GFLOP/img (train)   {r['achieved_tflop_per_s'] * 1e3:8.1f} GFLOP/s")
-
-# %% ../nbs/07_bench.ipynb #b2fe0bca
-def format_learning(res:dict) -> str:
-    "The printed summary of a `learning_curves` result."
-    c, m = res['config'], res['machine']
-    where = f"{m.get('gpu') or m['cpu']}, {m['threads']} thread(s), torch {m['torch']}"
-    lines = [f"time to decomposition: {c['data']}, {c['size']}x{c['size']}, K = {c['K']}, batch {c['batch_size']}, amp {c['amp']}; "
-             f"seeds {', '.join(map(str, res['seeds']))}; {where}",
-             f"  {'ARI-FG, 2+ objects':22s}" + ''.join(f"{'seed ' + str(s):>20s}" for s in res['seeds']) + f"{'median':>20s}"]
-    def fmt(h):
-        if not h: return 'not reached'
-        return f"{h['step']:g} st, {h['seconds']:.0f} s" if h.get('seconds') is not None else f"{h['step']:g} st"
-    for t, summ in res['time_to'].items():
-        full = summ['median_step'] is not None
-        med = fmt(dict(step=summ['median_step'], seconds=summ['median_seconds'])) if full else f"{summ['reached']}/{summ['of']} seeds"
-        lines.append(f"  {'reaches ' + t:22s}" + ''.join(f"{fmt(r['time_to'][t]):>20s}" for r in res['per_seed'].values()) + f"{med:>20s}")
-    f = res['final']
-    pm = lambda k, d=3: f"{f[k]['mean']:.{d}f} +- {f[k]['std']:.{d}f}" if f.get(k) else 'n/a'
-    last = max((r['curve'][-1]['step'] for r in res['per_seed'].values() if r['curve']), default=0)
-    lines.append(f"  last validation (step {last}), mean +- std over seeds: ARI-FG {pm('ari_fg')}, 2+ objects {pm('ari_fg_2plus')}, "
-                 f"mSC {pm('msc')}, MSE {pm('mse', 5)}")
-    return '\n'.join(lines)
 
 # %% ../nbs/07_bench.ipynb #d6fa025e
 THRESHOLDS = (0.5, 0.7, 0.9)
@@ -228,3 +219,25 @@ def plot_learning(results,                 # A `learning_curves` result, or {nam
                  f"{m.get('gpu') or m['cpu']}, {m['threads']} thread(s)", fontsize=8)
     fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.15, wspace=0.25)
     return fig
+
+# %% ../nbs/07_bench.ipynb #b2fe0bca
+def format_learning(res:dict) -> str:
+    "The printed summary of a `learning_curves` result."
+    c, m = res['config'], res['machine']
+    where = f"{m.get('gpu') or m['cpu']}, {m['threads']} thread(s), torch {m['torch']}"
+    lines = [f"time to decomposition: {c['data']}, {c['size']}x{c['size']}, K = {c['K']}, batch {c['batch_size']}, amp {c['amp']}; "
+             f"seeds {', '.join(map(str, res['seeds']))}; {where}",
+             f"  {'ARI-FG, 2+ objects':22s}" + ''.join(f"{'seed ' + str(s):>20s}" for s in res['seeds']) + f"{'median':>20s}"]
+    def fmt(h):
+        if not h: return 'not reached'
+        return f"{h['step']:g} st, {h['seconds']:.0f} s" if h.get('seconds') is not None else f"{h['step']:g} st"
+    for t, summ in res['time_to'].items():
+        full = summ['median_step'] is not None
+        med = fmt(dict(step=summ['median_step'], seconds=summ['median_seconds'])) if full else f"{summ['reached']}/{summ['of']} seeds"
+        lines.append(f"  {'reaches ' + t:22s}" + ''.join(f"{fmt(r['time_to'][t]):>20s}" for r in res['per_seed'].values()) + f"{med:>20s}")
+    f = res['final']
+    pm = lambda k, d=3: f"{f[k]['mean']:.{d}f} +- {f[k]['std']:.{d}f}" if f.get(k) else 'n/a'
+    last = max((r['curve'][-1]['step'] for r in res['per_seed'].values() if r['curve']), default=0)
+    lines.append(f"  last validation (step {last}), mean +- std over seeds: ARI-FG {pm('ari_fg')}, 2+ objects {pm('ari_fg_2plus')}, "
+                 f"mSC {pm('msc')}, MSE {pm('mse', 5)}")
+    return '\n'.join(lines)

@@ -16,7 +16,8 @@ from .viz import model_montage, save_figure
 from .run import REPORT, summary
 from .train import Config, PRESETS, Stopped, train, read_config, resume_config, check_config
 from .evaluate import pretrained_names, load_model, eval_data, evaluate
-from .bench import bench_model, bench_data, machine, format_speed, learning_curves, plot_learning, format_learning
+import torch
+from .bench import bench_model, bench_data, machine, format_speed, matmul_rate, seed_config, learning_curves, plot_learning, format_learning
 
 # %% auto #0
 __all__ = ['eval_main', 'montage_main', 'bench_main', 'data_main', 'Parser', 'Option', 'options_of', 'add_options', 'dashes',
@@ -322,6 +323,7 @@ def monet_bench(*,
                 device:str='auto',         # auto, cpu, cuda or cuda:N
                 steps:int=5,               # Timed steps; the median is reported
                 warmup:int=2,              # Untimed steps first
+                baseline:str='seed',       # seed: also time the model configured the way the seed is, and print the ratio (none: skip)
                 reference:bool=True,       # Also time the slow reference, the component VAE looped over slots, and print the ratio
                 loading:bool=True,         # Also measure how fast the data is generated or read, and loaded
                 json_file:str=None,        # Write the figures to this JSON file
@@ -340,6 +342,17 @@ def monet_bench(*,
     print(f"monet_bench: preset {preset}, " + ', '.join(f'{k} {getattr(cfg, k)}' for k in keys))
     res = dict(settings=dict(preset=preset, **{k: getattr(cfg, k) for k in keys}), machine=machine(), fast=bench_model(cfg, steps, warmup))
     print(f"  batched over slots: {format_speed(res['fast'])}   peak memory {res['fast']['peak_memory_bytes'] / 2**30:.2f} GiB")
+    dtype = torch.bfloat16 if cfg.amp == 'bf16' else torch.float32
+    rate = matmul_rate(dtype, resolve_device(cfg.device))
+    res['matmul_tflop_per_s'], res['fraction_of_matmul'] = rate / 1e12, res['fast']['achieved_tflop_per_s'] * 1e12 / rate
+    print(f"  this machine's {str(dtype)[6:]} matmul rate: {rate / 1e9:.0f} GFLOP/s; the training step reaches "
+          f"{res['fraction_of_matmul']:.0%} of it")
+    if baseline == 'seed':
+        res['seed'] = bench_model(seed_config(cfg), max(1, min(steps, 3)), min(warmup, 1), slot_loop=True)
+        res['speedup_over_seed'] = res['fast']['train_images_per_s'] / res['seed']['train_images_per_s']
+        if resolve_device(cfg.device).type == 'cpu': res['seed']['peak_memory_bytes'] = None   # the process's peak so far: not its own
+        print(f"  seed-configured (pix2pix U-Net 64-512, VAE looped over K, fp32, RMSprop): {format_speed(res['seed'])}")
+        print(f"  monet_nb / seed-configured training speed: {res['speedup_over_seed']:.1f}x")
     if reference:
         res['reference'] = bench_model(replace(cfg, compile=False), max(1, min(steps, 3)), min(warmup, 1), slot_loop=True)
         res['speedup_over_reference'] = res['fast']['train_images_per_s'] / res['reference']['train_images_per_s']
@@ -361,7 +374,7 @@ _BENCH_EXAMPLES = ('monet_bench                                   # the CPU demo
 
 def bench_parser() -> Parser:
     return add_options(Parser('monet_bench', monet_bench.__doc__, _BENCH_EXAMPLES), monet_bench, flags=dict(json_file='--json'),
-                       choices=dict(preset=sorted(PRESETS), amp=('auto', 'none', 'bf16')))
+                       choices=dict(preset=sorted(PRESETS), amp=('auto', 'none', 'bf16'), baseline=('seed', 'none')))
 
 bench_main = command(monet_bench, bench_parser, 'monet_bench')
 
