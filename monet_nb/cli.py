@@ -125,7 +125,7 @@ preset, and every option given is applied on top of it. Options may also be spel
 
 _TRAIN_EXAMPLES = ('monet_train                                       # the CPU demo, into runs/cpu_demo',
                    'monet_train --resume runs/cpu_demo --steps 12000  # continue it up to step 12,000',
-                   'monet_train --preset multi_dsprites --max-time 3600 --out runs/md')
+                   'monet_train --seeds 0,1,2 --out runs/demo3                   # three training seeds: runs/demo3/seed0 ...')
 
 def preset_defaults(preset:str='cpu_demo') -> dict:
     "The help text of each setting's default: the preset's value, and the paper's where the preset changes it."
@@ -140,27 +140,37 @@ def train_parser(prog:str='monet_train', description:str=_TRAIN_HELP, examples=_
         p.add_argument('--out', default=None, help="Run folder (default: runs/<preset>)")
         p.add_argument('--resume', metavar='RUN', default=None, help="Continue the run in this folder (its config.json is used)")
         p.add_argument('--force', action='store_true', help="Start over in --out even if it holds a run (the old one is moved aside)")
+        p.add_argument('--seeds', default=None, help="Train one run per training seed, one after the other, in OUT/seed<N> "
+                                                     "(e.g. 0,1,2); with --resume DIR, continue DIR/seed<N>")
     return add_options(p, Config, shown=preset_defaults(), over_preset=True)
 
-def config_from_args(args:argparse.Namespace) -> tuple:
-    "(Config, run folder, resume) from parsed arguments."
+def config_from_args(args:argparse.Namespace, seed:int=None) -> tuple:
+    "(Config, run folder, resume) from parsed arguments; with `seed`, the run of that training seed, in <folder>/seed<N>."
     given = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name)}
+    sub = f'seed{seed}' if seed is not None else ''
+    if seed is not None: given['seed'] = seed
     if args.resume:
         if args.preset: raise ValueError("--preset cannot be combined with --resume (the run's config.json is used)")
-        return resume_config(read_config(args.resume), given), Path(args.resume), True
+        return resume_config(read_config(Path(args.resume)/sub), given), Path(args.resume)/sub, True
     preset = args.preset or 'cpu_demo'
-    return replace(PRESETS[preset](), **given), Path(args.out or f'runs/{preset}'), False
+    return replace(PRESETS[preset](), **given), Path(args.out or f'runs/{preset}')/sub, False
 
 def train_main(argv=None):
     "Entry point of `monet_train` (and of `torchrun -m monet_nb.train`)."
     args = train_parser().parse_args(dashes(sys.argv[1:] if argv is None else argv))
-    run = Path(args.resume or args.out or f"runs/{args.preset or 'cpu_demo'}")
-    with errors('monet_train', run):
-        cfg, run, resume = config_from_args(args)
-        train(cfg, run, resume=resume, force=args.force)
-    if int(os.environ.get('RANK', 0)) == 0:
-        if line := summary(run): print(line)
-        print(f"run folder: {run}   report: {run/REPORT}")
+    with errors('monet_train'): seeds = parse_seeds(args.seeds) if args.seeds else [None]
+    runs, main = [], int(os.environ.get('RANK', 0)) == 0
+    for seed in seeds:
+        run = Path(args.resume or args.out or f"runs/{args.preset or 'cpu_demo'}")/(f'seed{seed}' if seed is not None else '')
+        with errors('monet_train', run):
+            cfg, run, resume = config_from_args(args, seed)
+            train(cfg, run, resume=resume, force=args.force)
+        runs.append(run)
+        if main:
+            if line := summary(run): print(line)
+            print(f"run folder: {run}   report: {run/REPORT}")
+    if main and len(runs) > 1:
+        print(f"score the {len(runs)} seeds together (mean +- std across them): monet_eval {' '.join(map(str, runs))}")
 
 # %% ../nbs/09_cli.ipynb #0cc31eb2
 _LEARN_HELP = """Time to decomposition: train a preset once per seed, validating every --val-every steps, and print the steps
