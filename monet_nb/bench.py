@@ -105,7 +105,7 @@ def bench_data(cfg:Config, n:int=512) -> dict:
     for b in loader: b['image'].sum()
     return dict(data_items_per_s=gen, loader_images_per_s=steps * cfg.batch_size / (time.perf_counter() - t))
 
-# %% ../nbs/07_bench.ipynb #7eb18231
+# %% ../nbs/07_bench.ipynb #8d0f5374
 def machine() -> dict:
     "What the figures were measured on."
     d = dict(python=platform.python_version(), torch=torch.__version__, cpu=platform.processor() or platform.machine(),
@@ -123,12 +123,12 @@ def matmul_rate(dtype=torch.float32, device='cpu', n:int=2048, steps:int=5) -> f
     a, b = (torch.randn(n, n, device=device, dtype=dtype, generator=g) for _ in range(2))
     return 2 * n**3 / statistics.median(time_steps(lambda: a @ b, steps, warmup=2, device=device))
 
-# %% ../nbs/07_bench.ipynb #ab5cec6d
+# %% ../nbs/07_bench.ipynb #b0713fda
 def seed_config(cfg:Config) -> Config:
     "`cfg` as the seed builds and trains it: a pix2pix-width U-Net (64 to 512 channels), float32, RMSProp, nothing compiled."
     return replace(cfg, unet_base=64, unet_max=512, amp='none', optimizer='rmsprop', compile=False, channels_last=False, checkpoint=False)
 
-# %% ../nbs/07_bench.ipynb #198a4a00
+# %% ../nbs/07_bench.ipynb #f661315b
 def format_speed(r:dict) -> str:
     "One line: training and forward images/s, FLOPs per image, achieved FLOP/s."
     return (f"train {r['train_images_per_s']:8.1f} img/s   forward {r['forward_images_per_s']:8.1f} img/s   "
