@@ -87,7 +87,7 @@ def add_options(p:Parser,               # The parser to add to
         if switch: p.add_argument(flag, action='store_true', **kw)
         elif o.kind == 'bool': p.add_argument(flag, action=argparse.BooleanOptionalAction, **kw)   # --x / --no-x
         elif o.name in (choices or {}): p.add_argument(flag, type=_TYPES[o.kind], choices=choices[o.name], **kw)
-        else: p.add_argument(flag, type=_TYPES[o.kind], metavar=o.name.upper(), **kw)
+        else: p.add_argument(flag, type=_TYPES[o.kind], metavar=flag[2:].upper().replace('-', '_'), **kw)
         if not over_preset: p.set_defaults(**{o.name: o.default})
     return p
 
@@ -121,16 +121,17 @@ def command(func, parser, prog:str):
 _TRAIN_HELP = """Train MONet. With no arguments: the cpu_demo preset on the built-in sprites (about 15 minutes on a laptop CPU).
 
 The defaults below are the cpu_demo preset's, the settings a bare monet_train runs; --preset NAME starts from another
-preset, and every option given is applied on top of it. Options may also be spelled with underscores (--batch_size)."""
+preset, and every option given is applied on top of it. Where cpu_demo changes a setting, Config's own default (the
+paper's, for the model and optimiser) follows. Options may also be spelled with underscores (--batch_size)."""
 
 _TRAIN_EXAMPLES = ('monet_train                                       # the CPU demo, into runs/cpu_demo',
                    'monet_train --resume runs/cpu_demo --steps 12000  # continue it up to step 12,000',
-                   'monet_train --seeds 0,1,2 --out runs/demo3                   # three training seeds: runs/demo3/seed0 ...')
+                   'monet_train --seeds 0,1,2 --out runs/demo3         # three training seeds: runs/demo3/seed0 ...')
 
 def preset_defaults(preset:str='cpu_demo') -> dict:
-    "The help text of each setting's default: the preset's value, and the paper's where the preset changes it."
+    "The help text of each setting's default: the preset's value, and `Config`'s (the paper's, mostly) where the preset changes it."
     ours, paper = asdict(PRESETS[preset]()), asdict(Config())
-    return {k: _show(v) + (f"; the paper's: {_show(paper[k])}" if v != paper[k] else '') for k, v in ours.items() if v is not None}
+    return {k: _show(v) + (f"; Config's: {_show(paper[k])}" if v != paper[k] else '') for k, v in ours.items() if v is not None}
 
 def train_parser(prog:str='monet_train', description:str=_TRAIN_HELP, examples=_TRAIN_EXAMPLES, run_options:bool=True) -> Parser:
     "The parser of `monet_train`: a preset, the run folder options (unless `run_options` is False), and every `Config` setting."
