@@ -17,7 +17,8 @@ from .run import REPORT, summary
 from .train import Config, PRESETS, Stopped, train, read_config, resume_config, check_config
 from .evaluate import pretrained_names, load_model, eval_data, evaluate
 import torch
-from .bench import bench_model, bench_data, machine, format_speed, matmul_rate, seed_config, learning_curves, plot_learning, format_learning
+from .bench import (bench_model, bench_data, machine, format_speed, matmul_rate, seed_config, learning_curves,
+                            plot_learning, format_learning)
 
 # %% auto #0
 __all__ = ['eval_main', 'montage_main', 'bench_main', 'data_main', 'Parser', 'Option', 'options_of', 'add_options', 'dashes',
