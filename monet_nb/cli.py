@@ -8,6 +8,7 @@ import argparse, inspect, json, math, os, re, statistics, sys
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, fields, is_dataclass, replace
 from pathlib import Path
+import torch
 from fastcore.docments import docments
 from .runtime import check_device, resolve_device, resolve_amp, check_output
 from .data import get_dataset, has_masks, save_npz
@@ -16,9 +17,8 @@ from .viz import model_montage, save_figure
 from .run import REPORT, summary
 from .train import Config, PRESETS, Stopped, train, read_config, resume_config, check_config
 from .evaluate import pretrained_names, load_model, eval_data, evaluate
-import torch
 from .bench import (bench_model, bench_data, machine, format_speed, matmul_rate, seed_config, learning_curves,
-                            plot_learning, format_learning)
+    plot_learning, format_learning)
 
 # %% auto #0
 __all__ = ['eval_main', 'montage_main', 'bench_main', 'data_main', 'Parser', 'Option', 'options_of', 'add_options', 'dashes',
