@@ -171,7 +171,8 @@ def _check_objects(lo, hi, limit=20):
     if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi <= limit):
         raise ValueError(f"need 1 <= min_objects <= max_objects <= {limit}, got {lo} and {hi}")
 
-def _check_size(size, lo=8):
+def _check_side(size, lo=8):
+    "A data set's image side: any int >= `lo` (readers resize to it; the model has its own rule, `_check_model_size`)."
     if not (isinstance(size, (int, np.integer)) and size >= lo): raise ValueError(f"size must be an int >= {lo}, got {size!r}")
 
 class Sprites(SceneGenerator):
@@ -197,7 +198,7 @@ class Sprites(SceneGenerator):
         self.max_objects = v['objects'][1] if max_objects is None else max_objects
         self.color_margin = v['margin'] if color_margin is None else color_margin
         self.zoom = v['zoom'] if zoom is None else float(zoom)
-        _check_size(size); _check_objects(self.min_objects, self.max_objects)
+        _check_side(size); _check_objects(self.min_objects, self.max_objects)
         if not 0 < self.zoom <= 4: raise ValueError(f"zoom must be in (0, 4], got {zoom}")
         if not 0 <= bg_min <= bg_max <= 1: raise ValueError(f"need 0 <= bg_min <= bg_max <= 1, got {bg_min} and {bg_max}")
         if (bg_min, bg_max) != (0, 1) and v['bg'] is not _grey:
@@ -254,7 +255,7 @@ class Tetrominoes(SceneGenerator):
                  unique_colors:bool=False,   # draw the 3 colours without replacement
                  n_pieces:int=3):            # pieces per scene
         super().__init__(split, n, seed)
-        _check_size(size); _check_objects(n_pieces, n_pieces, 4)
+        _check_side(size); _check_objects(n_pieces, n_pieces, 4)
         self.size, self.unique_colors, self.n_pieces = size, bool(unique_colors), n_pieces
 
     def render(self, rng):
@@ -379,7 +380,7 @@ def resize_mask(mask:np.ndarray, size:int) -> np.ndarray:
 
 def resize_arrays(images, masks, size:int, where:str='arrays'):
     "Centre-crop and resize a stack of images (N, H, W, 3) and masks (N, H, W) or None to `size`."
-    _check_size(size, 1)
+    _check_side(size, 1)
     images = np.stack([resize_image(center_square(x), size) for x in images]) if len(images) else images
     if masks is not None: masks = np.stack([resize_mask(center_square(np.asarray(m)), size) for m in masks])
     return images, masks
@@ -400,7 +401,7 @@ class FolderScenes(Dataset):
                  verify:bool=True):   # Check every file's header and structure now, and name all the bad ones at once
         self.root = Path(root)
         if not self.root.is_dir(): raise FileNotFoundError(f"image folder not found: {self.root}")
-        _check_size(size, 1)
+        _check_side(size, 1)
         files = sorted(p for p in self.root.rglob('*') if p.suffix.lower() in IMAGE_EXTS and p.is_file())
         if not files: raise ValueError(f"no images ({', '.join(IMAGE_EXTS)}) found under {self.root}")
         self.files, self.size = files[:_take(n, len(files), str(self.root))], size
