@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader
 from torch.utils.flop_counter import FlopCounterMode
 from .data import materialize
 from .train import Config, train, read_config, build_model, build_optimizer, open_data, StepBatches
-from .runtime import autocast, resolve_amp, resolve_device, reuse_freed_memory, cpu_flags
+from .runtime import autocast, resolve_amp, resolve_device, reuse_freed_memory, cpu_flags, BF16_FLAGS
 from .run import holds_run, read_metrics
 from .viz import _new_figure
 
@@ -113,7 +113,7 @@ def machine() -> dict:
     try:
         with open('/proc/cpuinfo') as f: d['cpu'] = next(l.split(':', 1)[1].strip() for l in f if l.startswith('model name'))
     except (OSError, StopIteration): pass
-    d['bf16_instructions'] = sorted(cpu_flags() & {'amx_bf16', 'avx512_bf16'})
+    d['bf16_instructions'] = sorted(cpu_flags() & BF16_FLAGS)
     if torch.cuda.is_available(): d['gpu'] = torch.cuda.get_device_name()
     return d
 

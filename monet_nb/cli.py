@@ -16,15 +16,15 @@ from .metrics import fmt_summary, METRIC_NAMES, SCORES
 from .viz import model_montage, save_figure
 from .run import REPORT, summary
 from .train import Config, PRESETS, Stopped, train, read_config, resume_config, check_config
-from .evaluate import pretrained_names, load_model, eval_data, evaluate
+from .evaluate import pretrained_names, load_model, eval_data, evaluate, check_slots
 from .bench import (bench_model, bench_data, machine, format_speed, matmul_rate, seed_config, learning_curves,
     plot_learning, format_learning)
 
 # %% auto #0
 __all__ = ['eval_main', 'montage_main', 'bench_main', 'data_main', 'Parser', 'Option', 'options_of', 'add_options', 'dashes',
-           'errors', 'command', 'preset_defaults', 'train_parser', 'config_from_args', 'train_main', 'learn_parser',
-           'parse_seeds', 'learn_main', 'across_runs', 'monet_eval', 'eval_parser', 'monet_montage', 'montage_parser',
-           'monet_bench', 'bench_parser', 'monet_data', 'data_parser']
+           'errors', 'command', 'preset_defaults', 'train_parser', 'config_from_args', 'run_folder', 'train_main',
+           'learn_parser', 'parse_seeds', 'learn_main', 'across_runs', 'monet_eval', 'eval_parser', 'monet_montage',
+           'montage_parser', 'monet_bench', 'bench_parser', 'monet_data', 'data_parser']
 
 # %% ../nbs/09_cli.ipynb #d175bc84
 class Parser(argparse.ArgumentParser):
@@ -149,13 +149,16 @@ def train_parser(prog:str='monet_train', description:str=_TRAIN_HELP, examples=_
 def config_from_args(args:argparse.Namespace, seed:int=None) -> tuple:
     "(Config, run folder, resume) from parsed arguments; with `seed`, the run of that training seed, in <folder>/seed<N>."
     given = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name)}
-    sub = f'seed{seed}' if seed is not None else ''
+    run = run_folder(args, seed)
     if seed is not None: given['seed'] = seed
     if args.resume:
         if args.preset: raise ValueError("--preset cannot be combined with --resume (the run's config.json is used)")
-        return resume_config(read_config(Path(args.resume)/sub), given), Path(args.resume)/sub, True
-    preset = args.preset or 'cpu_demo'
-    return replace(PRESETS[preset](), **given), Path(args.out or f'runs/{preset}')/sub, False
+        return resume_config(read_config(run), given), run, True
+    return replace(PRESETS[args.preset or 'cpu_demo'](), **given), run, False
+
+def run_folder(args:argparse.Namespace, seed:int=None) -> Path:
+    "The run folder the arguments name: --resume, else --out, else runs/<preset>; with `seed`, its seed<N> inside."
+    return Path(args.resume or args.out or f"runs/{args.preset or 'cpu_demo'}")/(f'seed{seed}' if seed is not None else '')
 
 def train_main(argv=None):
     "Entry point of `monet_train` (and of `torchrun -m monet_nb.train`)."
@@ -163,8 +166,7 @@ def train_main(argv=None):
     with errors('monet_train'): seeds = parse_seeds(args.seeds) if args.seeds else [None]
     runs, main = [], int(os.environ.get('RANK', 0)) == 0
     for seed in seeds:
-        run = Path(args.resume or args.out or f"runs/{args.preset or 'cpu_demo'}")/(f'seed{seed}' if seed is not None else '')
-        with errors('monet_train', run):
+        with errors('monet_train', run_folder(args, seed)):
             cfg, run, resume = config_from_args(args, seed)
             train(cfg, run, resume=resume, force=args.force)
         runs.append(run)
@@ -262,7 +264,7 @@ def monet_eval(runs:list=None,            # Run folders or .safetensors files; s
     if n is not None and n < 1: raise ValueError(f"--n must be >= 1, got {n}")
     if min_objects < 1: raise ValueError(f"--min-objects must be >= 1, got {min_objects}")
     if data_seed is not None and data_seed < 0: raise ValueError(f"--data-seed must be >= 0, got {data_seed}")
-    if K is not None and K < 2: raise ValueError(f"K must be >= 2 (MONet needs one attention step at least), got K={K}")
+    check_slots(K)
     results = [_eval_one(r, pretrained, data, split, n, data_seed, K, which, min_objects, batch_size, device) for r in runs or [None]]
     result = results[0]
     if len(results) > 1:
@@ -300,7 +302,7 @@ def monet_montage(run:str=None,          # Run folder or .safetensors file (or u
     "Draw a trained MONet's masks and components for the first n images of a split, one column per slot."
     out = check_output(out, force, '--out', create=True)
     if not 1 <= n <= 16: raise ValueError(f"--n must be between 1 and 16 (one row group per image), got {n}")
-    if K is not None and K < 2: raise ValueError(f"K must be >= 2 (MONet needs one attention step at least), got K={K}")
+    check_slots(K)
     check_device(device)
     dev = resolve_device(device)
     model, cfg = load_model(run, pretrained, which, device=dev)

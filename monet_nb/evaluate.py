@@ -16,7 +16,7 @@ from .run import CONFIG, WEIGHTS, BEST
 
 # %% auto #0
 __all__ = ['PRETRAINED_DIR', 'pretrained_names', 'model_source', 'load_model', 'eval_data', 'count_objects', 'with_objects',
-           'evaluate']
+           'check_slots', 'evaluate']
 
 # %% ../nbs/06_evaluate.ipynb #98d6b4c0
 PRETRAINED_DIR = Path(monet_nb.__file__).parent/'pretrained'
@@ -69,9 +69,13 @@ def with_objects(ds, min_objects:int=1):
     if not keep: raise ValueError(f"no image of the {len(ds)} evaluated has {min_objects} objects or more")
     return Subset(ds, keep)
 
+def check_slots(K:int|None):
+    "Raise a `ValueError` unless `K` (slots to use; None: the model's own) is at least 2."
+    if K is not None and K < 2: raise ValueError(f"K must be >= 2 (MONet needs one attention step at least), got K={K}")
+
 def evaluate(model:MONet, ds, K:int=None, batch_size:int=64, device=None, min_objects:int=1) -> dict:
     "Mean, std and count over images of ARI-FG, ARI, mSC and MSE of `model` on the images of `ds` with `min_objects` objects or more."
     K = model.K if K is None else K
-    if K < 2: raise ValueError(f"K must be >= 2 (MONet needs one attention step at least), got K={K}")
+    check_slots(K)
     scores = validate(model, with_objects(ds, min_objects), K=K, batch_size=batch_size, device=device)
     return {k: summarize(v) for k, v in scores.items() if k != 'n_objects'}

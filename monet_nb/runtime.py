@@ -11,8 +11,8 @@ import torch
 import torch.distributed as dist
 
 # %% auto #0
-__all__ = ['write_synced', 'sync_dir', 'atomic_write', 'check_output', 'check_device', 'resolve_device', 'init_distributed',
-           'autocast', 'cpu_flags', 'native_bf16', 'resolve_amp', 'reuse_freed_memory']
+__all__ = ['BF16_FLAGS', 'write_synced', 'sync_dir', 'atomic_write', 'check_output', 'check_device', 'resolve_device',
+           'init_distributed', 'autocast', 'cpu_flags', 'native_bf16', 'resolve_amp', 'reuse_freed_memory']
 
 # %% ../nbs/00a_runtime.ipynb #25f94e67
 def write_synced(path, write) -> Path:
@@ -89,6 +89,8 @@ def autocast(device, amp:str='none'):
     if amp != 'bf16': return nullcontext()
     return torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
 
+BF16_FLAGS = frozenset({'amx_bf16', 'avx512_bf16'})   # the CPU instructions that compute bf16 natively
+
 @functools.lru_cache(maxsize=1)
 def cpu_flags() -> frozenset:
     "The feature flags of this machine's CPU (from /proc/cpuinfo; empty where it cannot be read)."
@@ -100,7 +102,7 @@ def native_bf16(device) -> bool:
     "Whether `device` computes bf16 natively: a CUDA GPU that supports it, a CPU with AMX-BF16 or AVX512-BF16 instructions."
     device = torch.device(device)
     if device.type == 'cuda': return torch.cuda.is_bf16_supported()
-    return bool(cpu_flags() & {'amx_bf16', 'avx512_bf16'})
+    return bool(cpu_flags() & BF16_FLAGS)
 
 def resolve_amp(amp:str, device) -> str:
     "'auto' becomes 'bf16' where the device computes bf16 natively and 'none' elsewhere; other values are kept."
