@@ -17,8 +17,8 @@ from .run import holds_run, read_metrics
 from .viz import _new_figure
 
 # %% auto #0
-__all__ = ['THRESHOLDS', 'CURVE_KEYS', 'time_steps', 'peak_memory', 'count_flops', 'bench_model', 'bench_data', 'machine',
-           'matmul_rate', 'seed_config', 'format_speed', 'time_to', 'summarize_times', 'final_scores',
+__all__ = ['THRESHOLDS', 'CURVE_KEYS', 'time_steps', 'peak_memory', 'count_flops', 'saved_memory', 'bench_model', 'bench_data',
+           'machine', 'matmul_rate', 'seed_config', 'format_speed', 'time_to', 'summarize_times', 'final_scores',
            'learning_curves', 'plot_learning', 'format_learning']
 
 # %% ../nbs/07_bench.ipynb #ec651850
@@ -53,13 +53,33 @@ def count_flops(model, x:torch.Tensor, K:int=None, train:bool=True, slot_loop:bo
     model.zero_grad(set_to_none=True)
     return fc.get_total_flops()
 
+# %% ../nbs/07_bench.ipynb #840764f7
+def saved_memory(model, x:torch.Tensor, amp:str='none') -> dict:
+    "Bytes saved for the backward pass, weights aside, by one training forward pass on `x`: {'attention', 'vae_encoder', 'vae_decoder', 'other'}."
+    model = getattr(model, '_orig_mod', model)
+    parts = dict(attention=[model.attention], vae_encoder=[model.vae.encoder, model.vae.mlp], vae_decoder=[model.vae.decoder])
+    where, tally = ['other'], dict.fromkeys([*parts, 'other'], 0)
+    seen = {p.untyped_storage().data_ptr() for p in model.parameters()}   # the weights are not counted
+    def tag(name): return lambda *a: where.__setitem__(0, name)
+    hooks = [h for name, mods in parts.items() for m in mods
+             for h in (m.register_forward_pre_hook(tag(name)), m.register_forward_hook(tag('other')))]
+    def pack(t):
+        s = t.untyped_storage()
+        if s.data_ptr() not in seen: seen.add(s.data_ptr()); tally[where[0]] += s.nbytes()
+        return t
+    try:
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), autocast(x.device, amp): model(x)
+    finally:
+        for h in hooks: h.remove()
+    return tally
+
 # %% ../nbs/07_bench.ipynb #34eea6d7
 def bench_model(cfg:Config,            # The configuration to measure (preset + overrides)
                 steps:int=5,           # Timed steps (the median is reported)
                 warmup:int=2,          # Untimed steps first (compilation, allocator, caches)
                 slot_loop:bool=False,  # Time the reference path: the VAE looped over slots
                ) -> dict:
-    "Training and forward images/s, step times, FLOPs per image, achieved FLOP/s and peak memory of one configuration."
+    "Training and forward images/s, step times, FLOPs per image, achieved FLOP/s, peak memory and what is saved for backward."
     device = resolve_device(cfg.device)
     cfg = replace(cfg, amp=resolve_amp(cfg.amp, device))                # 'auto': what this device computes natively
     torch.manual_seed(cfg.seed)
@@ -86,10 +106,11 @@ def bench_model(cfg:Config,            # The configuration to measure (preset + 
     with autocast(device, cfg.amp):
         flops_train = count_flops(model, x, slot_loop=slot_loop) / cfg.batch_size
         flops_fwd = count_flops(model, x, train=False, slot_loop=slot_loop) / cfg.batch_size
+    saved = saved_memory(model, x, cfg.amp)
     return dict(train_images_per_s=cfg.batch_size / t_train, forward_images_per_s=cfg.batch_size / t_fwd,
                 train_step_s=t_train, forward_s=t_fwd, peak_memory_bytes=memory,
                 train_gflop_per_image=flops_train / 1e9, forward_gflop_per_image=flops_fwd / 1e9,
-                achieved_tflop_per_s=flops_train * cfg.batch_size / t_train / 1e12)
+                achieved_tflop_per_s=flops_train * cfg.batch_size / t_train / 1e12, saved_bytes=saved)
 
 # %% ../nbs/07_bench.ipynb #b7de7fb6
 def bench_data(cfg:Config, n:int=512) -> dict:
@@ -126,7 +147,8 @@ def matmul_rate(dtype=torch.float32, device='cpu', n:int=2048, steps:int=5) -> f
 # %% ../nbs/07_bench.ipynb #b0713fda
 def seed_config(cfg:Config) -> Config:
     "`cfg` as the seed builds and trains it: a pix2pix-width U-Net (64 to 512 channels), float32, RMSProp, nothing compiled."
-    return replace(cfg, unet_base=64, unet_max=512, amp='none', optimizer='rmsprop', compile=False, channels_last=False, checkpoint=False)
+    return replace(cfg, unet_base=64, unet_max=512, amp='none', optimizer='rmsprop', compile=False, channels_last=False,
+                   checkpoint='none')
 
 # %% ../nbs/07_bench.ipynb #f661315b
 def format_speed(r:dict) -> str:

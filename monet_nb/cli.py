@@ -15,7 +15,7 @@ from .data import get_dataset, has_masks, save_npz
 from .metrics import fmt_summary, METRIC_NAMES, SCORES
 from .viz import model_montage, save_figure
 from .run import REPORT, summary
-from .train import Config, PRESETS, Stopped, train, read_config, resume_config, check_config
+from .train import Config, PRESETS, CHOICES, Stopped, train, read_config, resume_config, check_config
 from .evaluate import pretrained_names, load_model, eval_data, evaluate, check_slots
 from .bench import (bench_model, bench_data, machine, format_speed, matmul_rate, seed_config, learning_curves,
     plot_learning, format_learning)
@@ -332,7 +332,7 @@ def monet_bench(*,
                 amp:str=None,              # auto (bf16 where the hardware computes it natively), none or bf16 (default: the preset's, auto)
                 channels_last:bool=False,  # Channels-last memory format
                 compile:bool=False,        # torch.compile the model
-                checkpoint:bool=False,     # Activation checkpointing (less memory, more compute)
+                checkpoint:str='none',     # Activation checkpointing: none, attention (recompute its steps) or all (and the VAE's)
                 reuse_memory:bool=True,    # On Linux CPUs, keep freed memory for reuse between steps
                 device:str='auto',         # auto, cpu, cuda or cuda:N
                 steps:int=5,               # Timed steps; the median is reported
@@ -356,6 +356,9 @@ def monet_bench(*,
     print(f"monet_bench: preset {preset}, " + ', '.join(f'{k} {getattr(cfg, k)}' for k in keys))
     res = dict(settings=dict(preset=preset, **{k: getattr(cfg, k) for k in keys}), machine=machine(), fast=bench_model(cfg, steps, warmup))
     print(f"  batched over slots: {format_speed(res['fast'])}   peak memory {res['fast']['peak_memory_bytes'] / 2**30:.2f} GiB")
+    saved = res['fast']['saved_bytes']
+    print(f"  saved for backward: {sum(saved.values()) / 2**30:.2f} GiB (" + ', '.join(f"{k.replace('_', ' ')} {v / 2**30:.2f}"
+                                                                             for k, v in saved.items()) + ")")
     dtype = torch.bfloat16 if cfg.amp == 'bf16' else torch.float32
     rate = matmul_rate(dtype, resolve_device(cfg.device))
     res['matmul_tflop_per_s'], res['fraction_of_matmul'] = rate / 1e12, res['fast']['achieved_tflop_per_s'] * 1e12 / rate
@@ -388,7 +391,8 @@ _BENCH_EXAMPLES = ('monet_bench                                   # the CPU demo
 
 def bench_parser() -> Parser:
     return add_options(Parser('monet_bench', monet_bench.__doc__, _BENCH_EXAMPLES), monet_bench, flags=dict(json_file='--json'),
-                       choices=dict(preset=sorted(PRESETS), amp=('auto', 'none', 'bf16'), baseline=('seed', 'none')))
+                       choices=dict(preset=sorted(PRESETS), amp=CHOICES['amp'], checkpoint=CHOICES['checkpoint'],
+                                    baseline=('seed', 'none')))
 
 bench_main = command(monet_bench, bench_parser, 'monet_bench')
 

@@ -19,9 +19,9 @@ from .losses import decoder_nll, kl_gaussian, mask_kl
 from .runtime import atomic_write
 
 # %% auto #0
-__all__ = ['ENC_INPUTS', 'WEIGHTS_FILE', 'LEGACY_ARCH', 'conv_block', 'unet_channels', 'AttentionNet', 'stick_breaking',
-           'coord_grid', 'BroadcastDecoder', 'ComponentVAE', 'init_monet', 'MONetOutput', 'MONet', 'count_params',
-           'save_monet', 'read_metadata', 'load_monet']
+__all__ = ['ENC_INPUTS', 'CHECKPOINTING', 'WEIGHTS_FILE', 'LEGACY_ARCH', 'conv_block', 'unet_channels', 'AttentionNet',
+           'stick_breaking', 'coord_grid', 'BroadcastDecoder', 'ComponentVAE', 'init_monet', 'MONetOutput',
+           'checkpointing_mode', 'MONet', 'count_params', 'save_monet', 'read_metadata', 'load_monet']
 
 # %% ../nbs/02_model.ipynb #30d8cd6b
 def conv_block(ni:int, nf:int) -> nn.Sequential:
@@ -204,6 +204,15 @@ class MONetOutput:
     z: Tensor            # the latents decoded: a sample in training mode, z_mu in eval mode
 
 # %% ../nbs/02_model.ipynb #55203dfd
+CHECKPOINTING = ('none', 'attention', 'all')   # what activation checkpointing recomputes in the backward pass
+
+def checkpointing_mode(value) -> str:
+    "One of `CHECKPOINTING`; `True` and `False` (the old switch, in run folders written before the modes) read as all and none."
+    if isinstance(value, bool): return 'all' if value else 'none'
+    if value not in CHECKPOINTING:
+        raise ValueError(f"checkpointing must be one of {', '.join(CHECKPOINTING)}, got {value!r}")
+    return value
+
 class MONet(nn.Module):
     "MONet (Burgess et al. 2019): recurrent stick-breaking attention + a component VAE batched over slots."
     def __init__(self,
@@ -219,7 +228,7 @@ class MONet(nn.Module):
                  enc_hidden:int=256,       # Width of the component VAE encoder's MLP
                  dec_channels:int=32,      # Broadcast decoder channels
                  enc_input:str='centred',  # Component VAE input: 'centred' (2x-1, 2m-1) or 'log' (x, log m: the paper's)
-                 checkpointing:bool=False, # Activation checkpointing: recompute in backward (how it trains: not saved with it)
+                 checkpointing:str='none', # Activation checkpointing: none, attention or all (how it trains: not saved with it)
                 ):
         super().__init__()
         if K < 2: raise ValueError(f"MONet needs K >= 2 slots (one attention step at least), got K={K}")
@@ -231,6 +240,11 @@ class MONet(nn.Module):
                            dec_channels=dec_channels, enc_input=enc_input)
         self.checkpointing = checkpointing   # not in `config`: not part of the architecture, a file loads without it
         init_monet(self)
+
+    @property
+    def checkpointing(self) -> str: return self._checkpointing
+    @checkpointing.setter
+    def checkpointing(self, value): self._checkpointing = checkpointing_mode(value)
 
     def sigmas(self, K:int, device=None) -> Tensor:
         "Decoder scales per slot: sigma_bg for slot 0, sigma_fg for the rest (filled on the device: no host-to-device copy)."
@@ -270,9 +284,9 @@ class MONet(nn.Module):
     def forward(self, x:Tensor, K:int=None, slot_loop:bool=False) -> MONetOutput:
         K = self.K if K is None else K
         self._check_input(x, K)
-        ckpt = self.checkpointing and torch.is_grad_enabled()
-        log_masks, _ = stick_breaking(self.attention, x, K, checkpoint=ckpt)   # (B, K, 1, H, W)
-        if ckpt: parts = self.components_looped(x, log_masks, checkpoint=True)
+        ckpt = self.checkpointing if torch.is_grad_enabled() else 'none'
+        log_masks, _ = stick_breaking(self.attention, x, K, checkpoint=ckpt != 'none')   # (B, K, 1, H, W)
+        if ckpt == 'all': parts = self.components_looped(x, log_masks, checkpoint=True)
         else: parts = (self.components_looped if slot_loop else self.components)(x, log_masks)
         z_mu, z_logvar, z, x_mu, mask_logits = parts
         masks = log_masks.exp()

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, Sampler
-from .model import MONet, ENC_INPUTS, LEGACY_ARCH, save_monet, load_monet, unet_channels
+from .model import MONet, ENC_INPUTS, CHECKPOINTING, checkpointing_mode, LEGACY_ARCH, save_monet, load_monet, unet_channels
 from .runtime import autocast, native_bf16, resolve_amp, check_device, resolve_device, init_distributed, reuse_freed_memory
 from .data import get_dataset, materialize, parse_spec
 from .metrics import validate, val_means, selection_score
@@ -61,7 +61,7 @@ class Config:
     amp: str = 'auto'                # Mixed precision: auto (bf16 where the GPU or CPU computes it natively), bf16 or none
     channels_last: bool = False      # Channels-last memory format for the convolutions
     compile: bool = False            # torch.compile the model
-    checkpoint: bool = False         # Activation checkpointing: recompute activations in backward (about 1/3 more compute, far less memory)
+    checkpoint: str = 'none'         # Activation checkpointing: none, attention (recompute the attention steps) or all (and the VAE)
     reuse_memory: bool = True        # On Linux CPUs, keep freed memory for reuse instead of returning it to the system every step
     num_workers: int = 0             # DataLoader worker processes
     cache: bool = False              # Generate or read the training images once and keep them in memory
@@ -103,7 +103,8 @@ def clevr128() -> Config:
 PRESETS = {f.__name__: f for f in (cpu_demo, multi_dsprites, tetrominoes, clevr64, clevr128)}
 
 # %% ../nbs/05_train.ipynb #be6828d4
-CHOICES = dict(optimizer=('rmsprop', 'adam'), amp=('auto', 'none', 'bf16'), enc_input=ENC_INPUTS, lr_schedule=('constant', 'cosine'))
+CHOICES = dict(optimizer=('rmsprop', 'adam'), amp=('auto', 'none', 'bf16'), enc_input=ENC_INPUTS, lr_schedule=('constant', 'cosine'),
+               checkpoint=CHECKPOINTING)
 POSITIVE = ('size', 'n_val', 'K', 'z_dim', 'unet_base', 'unet_max', 'enc_hidden', 'dec_channels', 'batch_size',
             'steps', 'log_every', 'val_every', 'ckpt_every')
 
@@ -189,6 +190,7 @@ def read_config(run:Path) -> Config:
     saved = {**LEGACY_ARCH, **json.loads(path.read_text())}   # a run saved before a setting existed used its old value
     unknown = set(saved) - {f.name for f in fields(Config)}
     if unknown: raise ValueError(f"{path} has settings this version does not know: {', '.join(sorted(unknown))}")
+    if isinstance(saved.get('checkpoint'), bool): saved['checkpoint'] = checkpointing_mode(saved['checkpoint'])   # the old switch
     return Config(**saved)
 
 def resume_config(saved:Config, given:dict) -> Config:
