@@ -25,9 +25,9 @@ __all__ = ['ENC_INPUTS', 'CHECKPOINTING', 'WEIGHTS_FILE', 'LEGACY_ARCH', 'conv_b
 
 # %% ../nbs/02_model.ipynb #30d8cd6b
 def conv_block(ni:int, nf:int) -> nn.Sequential:
-    "The U-Net block: 3x3 conv without bias, instance norm with learned affine, ReLU."
+    "The U-Net block: 3x3 conv without bias, instance norm with learned affine, ReLU (not in place: see the note above)."
     return nn.Sequential(nn.Conv2d(ni, nf, 3, padding=1, bias=False),
-                         nn.InstanceNorm2d(nf, affine=True), nn.ReLU(inplace=True))
+                         nn.InstanceNorm2d(nf, affine=True), nn.ReLU())
 
 def _check_model_size(size:int):
     "The U-Net halves a square image down to 4x4 and the VAE encoder by 16: sides must be powers of two >= 16."
