@@ -55,8 +55,9 @@ def count_flops(model, x:torch.Tensor, K:int=None, train:bool=True, slot_loop:bo
 
 # %% ../nbs/07_bench.ipynb #840764f7
 def saved_memory(model, x:torch.Tensor, amp:str='none') -> dict:
-    "Bytes saved for the backward pass, weights aside, by one training forward pass on `x`: {'attention', 'vae_encoder', 'vae_decoder', 'other'}."
-    model = getattr(model, '_orig_mod', model)
+    "Bytes saved for backward, weights aside, by a training forward pass on `x` (batched path), by part of the model."
+    while hasattr(model, 'module') or hasattr(model, '_orig_mod'):    # unwrap DistributedDataParallel and torch.compile
+        model = getattr(model, 'module', None) or model._orig_mod
     parts = dict(attention=[model.attention], vae_encoder=[model.vae.encoder, model.vae.mlp], vae_decoder=[model.vae.decoder])
     where, tally = ['other'], dict.fromkeys([*parts, 'other'], 0)
     seen = {p.untyped_storage().data_ptr() for p in model.parameters()}   # the weights are not counted
@@ -106,7 +107,7 @@ def bench_model(cfg:Config,            # The configuration to measure (preset + 
     with autocast(device, cfg.amp):
         flops_train = count_flops(model, x, slot_loop=slot_loop) / cfg.batch_size
         flops_fwd = count_flops(model, x, train=False, slot_loop=slot_loop) / cfg.batch_size
-    saved = saved_memory(model, x, cfg.amp)
+    saved = None if slot_loop else saved_memory(model, x, cfg.amp)       # of the batched path (the slot loop saves other tensors)
     return dict(train_images_per_s=cfg.batch_size / t_train, forward_images_per_s=cfg.batch_size / t_fwd,
                 train_step_s=t_train, forward_s=t_fwd, peak_memory_bytes=memory,
                 train_gflop_per_image=flops_train / 1e9, forward_gflop_per_image=flops_fwd / 1e9,
