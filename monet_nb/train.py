@@ -186,7 +186,7 @@ class StepBatches(Sampler):
 
 # %% ../nbs/05_train.ipynb #7abf84c6
 RESUMABLE = ('steps', 'max_time', 'ckpt_minutes', 'log_every', 'val_every', 'ckpt_every', 'device', 'num_workers',
-             'compile', 'cache', 'checkpoint', 'reuse_memory', 'channels_last', 'amp')
+             'compile', 'cache', 'checkpoint', 'reuse_memory', 'channels_last', 'amp', 'lr')   # lr: from the resumed step on
 
 def read_config(run:Path) -> Config:
     "The Config saved in a run folder."
@@ -328,6 +328,9 @@ def _resume(st:Trainer):
         raise ValueError(f"the checkpoint in {st.run} has another architecture than its config.json: {saved.config} vs {st.model.config}")
     st.model.load_state_dict(saved.state_dict())
     st.opt.load_state_dict(trainer['optimizer']); st.sched.load_state_dict(trainer['scheduler'])
+    if st.sched.base_lrs != [st.cfg.lr] * len(st.opt.param_groups):     # resumed with another --lr: it applies from here on
+        st.sched.base_lrs = [st.cfg.lr] * len(st.opt.param_groups)
+        for g in st.opt.param_groups: g['initial_lr'], g['lr'] = st.cfg.lr, st.cfg.lr * lr_factor(st.cfg, trainer['step'])
     states = trainer['rng']
     if len(states) == st.world: set_rng_state(states[st.rank], st.device)
     else:                                                               # another number of processes: fresh streams
@@ -370,7 +373,7 @@ def _step(st:Trainer, step_fn, batch) -> tuple:
 def _log_train(st:Trainer, log, bar, meter, clock):
     vals = meter.read()
     vals['images_per_s'] = (st.step - clock[1]) * st.cfg.batch_size / (time.perf_counter() - clock[0])
-    vals['train_s'] = st.train_s
+    vals['train_s'], vals['lr'] = st.train_s, st.opt.param_groups[0]['lr']
     log.scalars(st.step, 'train', vals)
     bar.set_postfix({k: f'{v:.4g}' for k, v in vals.items()}, refresh=False)
 
