@@ -356,9 +356,10 @@ def monet_bench(*,
     print(f"monet_bench: preset {preset}, " + ', '.join(f'{k} {getattr(cfg, k)}' for k in keys))
     res = dict(settings=dict(preset=preset, **{k: getattr(cfg, k) for k in keys}), machine=machine(), fast=bench_model(cfg, steps, warmup))
     print(f"  batched over slots: {format_speed(res['fast'])}   peak memory {res['fast']['peak_memory_bytes'] / 2**30:.2f} GiB")
-    saved, unit = res['fast']['saved_bytes'], ('GiB', 2**30) if sum(res['fast']['saved_bytes'].values()) >= 2**30 else ('MiB', 2**20)
-    print(f"  saved for backward: {sum(saved.values()) / unit[1]:.2f} {unit[0]} ("
-          + ', '.join(f"{k.replace('_', ' ')} {v / unit[1]:.2f}" for k, v in saved.items()) + ")")
+    saved = res['fast']['saved_bytes']
+    unit, size = ('GiB', 2**30) if sum(saved.values()) >= 2**30 else ('MiB', 2**20)
+    print(f"  saved for backward: {sum(saved.values()) / size:.2f} {unit} ("
+          + ', '.join(f"{k.replace('_', ' ')} {v / size:.2f}" for k, v in saved.items()) + ")")
     dtype = torch.bfloat16 if cfg.amp == 'bf16' else torch.float32
     device = resolve_device(cfg.device)
     rate = matmul_rate(dtype, device, n=8192 if device.type == 'cuda' else 2048)   # a GPU needs larger products to reach its peak
