@@ -14,12 +14,12 @@ from PIL import Image
 from .tfrecord import decode_example, read_records
 
 # %% auto #0
-__all__ = ['SPLITS', 'SHAPES', 'SCALES', 'ORIENTATIONS', 'POSITIONS', 'SPRITE_HALF', 'POS_MARGIN', 'SPRITE_VARIANTS',
-           'SPLIT_OFFSET', 'SPLIT_LEN', 'TETROMINOES', 'TETRO_COLORS', 'TETRO_BLOCK', 'TETRO_CANVAS', 'TETRO_CROP',
-           'IMAGE_EXTS', 'CLEVR_CROPS', 'TF_DATASETS', 'TF_SPLITS', 'DATA_KINDS', 'make_item', 'has_masks',
-           'sprite_masks', 'paint', 'compact_labels', 'hsv_to_rgb', 'distinct_colors', 'SceneGenerator', 'Sprites',
-           'resize_nearest', 'Tetrominoes', 'ArrayScenes', 'to_arrays', 'materialize', 'save_npz', 'read_npz',
-           'center_square', 'resize_image', 'resize_mask', 'resize_arrays', 'load_rgb', 'FolderScenes', 'ClevrScenes',
+__all__ = ['SPLITS', 'SHAPES', 'SCALES', 'ORIENTATIONS', 'POSITIONS', 'HEART', 'GEOMETRIES', 'SPRITE_VARIANTS', 'SPLIT_OFFSET',
+           'SPLIT_LEN', 'TETROMINOES', 'TETRO_COLORS', 'TETRO_BLOCK', 'TETRO_CANVAS', 'TETRO_CROP', 'IMAGE_EXTS',
+           'CLEVR_CROPS', 'TF_DATASETS', 'TF_SPLITS', 'DATA_KINDS', 'make_item', 'has_masks', 'sprite_masks', 'paint',
+           'compact_labels', 'hsv_to_rgb', 'distinct_colors', 'SceneGenerator', 'Sprites', 'resize_nearest',
+           'Tetrominoes', 'ArrayScenes', 'to_arrays', 'materialize', 'save_npz', 'read_npz', 'center_square',
+           'resize_image', 'resize_mask', 'resize_arrays', 'load_rgb', 'FolderScenes', 'ClevrScenes',
            'tfrecord_dataset', 'read_tfrecord', 'parse_spec', 'get_dataset']
 
 # %% ../nbs/01_data.ipynb #28912de3
@@ -47,16 +47,40 @@ SHAPES = ('square', 'ellipse', 'heart')
 SCALES = np.linspace(0.5, 1, 6)
 ORIENTATIONS = np.linspace(0, 2 * np.pi, 40, endpoint=False)
 POSITIONS = np.linspace(0, 1, 32)
-SPRITE_HALF = 0.12   # half-extent of a scale-1 sprite, as a fraction of the image size
-POS_MARGIN = 0.1     # grid position 0..1 maps to [POS_MARGIN, 1 - POS_MARGIN] of the image
 
 # %% ../nbs/01_data.ipynb #f3825a2c
-def _inside(shape:int, u:np.ndarray, v:np.ndarray) -> np.ndarray:
-    "Membership of the points (u, v), in the sprite's frame, in shape 0 (square), 1 (ellipse) or 2 (heart)."
+HEART = dict(r=0.56, dx=0.46, dy=-0.41, ty=0.90)    # dSprites' heart: disc radius, disc centres (+-dx, dy), tip (0, ty)
+
+def _heart_flank(r, dx, dy, ty):
+    "Outward unit normal of the heart's right flank, and the unit direction along it from the disc to the tip."
+    d = np.array([dx, dy - ty]); L2 = d @ d                        # from the tip to the right disc's centre
+    n = (-r * d + np.sqrt(L2 - r * r) * np.array([ty - dy, dx])) / L2
+    along = np.array([0, ty]) - (np.array([dx, dy]) + r * n)       # from the tangent point to the tip
+    return n, along / np.hypot(*along)
+
+_FLANK, _ALONG = _heart_flank(**HEART)
+
+def _inside_dsprites(shape:int, u:np.ndarray, v:np.ndarray) -> np.ndarray:
+    "Membership of (u, v), in units of a square's half side, in dSprites' shape 0 (square), 1 (ellipse) or 2 (heart)."
+    if shape == 0: return np.maximum(np.abs(u), np.abs(v)) <= 1
+    if shape == 1: return (0.75 * u)**2 + (v / 0.75)**2 <= 1
+    r, dx, dy, ty = HEART.values()
+    au = np.abs(u)                                                   # the heart is symmetric: test the right half
+    lobes = (au - dx)**2 + (v - dy)**2 <= r * r
+    below = (v >= dy) & (_FLANK[0] * au + _FLANK[1] * (v - ty) <= 0) & ((au - dx) * _ALONG[0] + (v - dy) * _ALONG[1] >= 0)
+    return lobes | below
+
+def _inside_project(shape:int, u:np.ndarray, v:np.ndarray) -> np.ndarray:
+    "Membership of (u, v) in [-1, 1]^2 in the project's shape 0 (square), 1 (2:1 ellipse) or 2 (heart curve)."
     if shape == 0: return np.maximum(np.abs(u), np.abs(v)) <= 1
     if shape == 1: return u**2 + (2 * v)**2 <= 1
     x, y = 1.2 * u, 0.12 - 1.2 * v
     return (x**2 + y**2 - 1)**3 <= x**2 * y**3
+
+GEOMETRIES = {  # unit: a scale-1 sprite's unit (a square's half side) / image side; margin: position p -> (margin + (1 - 2 margin) p) * side
+    'dsprites': dict(unit=0.15, margin=0.25, inside=_inside_dsprites),
+    'project':  dict(unit=0.12, margin=0.1, inside=_inside_project),
+}
 
 # %% ../nbs/01_data.ipynb #be5cfba1
 def sprite_masks(size:int,         # image size (pixels, square)
@@ -65,11 +89,12 @@ def sprite_masks(size:int,         # image size (pixels, square)
                  angle:np.ndarray, # (n,) orientation in radians
                  cx:np.ndarray,    # (n,) centre column, pixels
                  cy:np.ndarray,    # (n,) centre row, pixels
+                 geometry:str='dsprites', # a key of GEOMETRIES
                 ) -> np.ndarray:   # (n, size, size) bool
     "Rasterise n sprites: a pixel is inside when its centre is. Vectorised over sprites, in a box around each."
-    n = len(shape)
-    r = (scale * SPRITE_HALF * size).astype(np.float32)                # half-extent, pixels
-    B = 2 * int(np.ceil(r.max() * np.sqrt(2))) + 2 if n else 0         # a box side that holds any rotation
+    n, g = len(shape), GEOMETRIES[geometry]
+    r = (scale * g['unit'] * size).astype(np.float32)                  # the unit, pixels
+    B = 2 * int(np.ceil(r.max() * np.sqrt(2))) + 2 if n else 0         # a box that holds any shape, any rotation
     x0, y0 = np.floor(cx).astype(int) - B // 2, np.floor(cy).astype(int) - B // 2
     c = np.arange(B, dtype=np.float32) + 0.5                            # pixel centres in the box
     dx = (x0[:, None] + c - cx[:, None]).astype(np.float32)[:, None, :] / r[:, None, None]   # (n, 1, B)
@@ -77,7 +102,7 @@ def sprite_masks(size:int,         # image size (pixels, square)
     cos, sin = np.cos(angle).astype(np.float32)[:, None, None], np.sin(angle).astype(np.float32)[:, None, None]
     u, v = cos * dx + sin * dy, cos * dy - sin * dx                     # (n, B, B): into the sprite's frame
     box = np.zeros((n, B, B), bool)
-    for s in np.unique(shape): box[shape == s] = _inside(s, u[shape == s], v[shape == s])
+    for s in np.unique(shape): box[shape == s] = g['inside'](s, u[shape == s], v[shape == s])
     out = np.zeros((n, size, size), bool)
     for j in range(n):                                                  # paste each box, clipped at the border
         ya, yb, xa, xb = max(y0[j], 0), min(y0[j] + B, size), max(x0[j], 0), min(x0[j] + B, size)
@@ -134,11 +159,11 @@ def _hsv(rng, k): return hsv_to_rgb(rng.random((k, 3)))
 def _hsv_bright(rng, k): return hsv_to_rgb(rng.random((k, 3)) * [1, 0.2, 0.2] + [0, 0.8, 0.8])
 def _rgb(rng, k): return rng.random((k, 3))
 
-SPRITE_VARIANTS = {  # objects (min, max), background colour, sprite colour, colour margin, sprite size factor
-    'binarized':            dict(objects=(2, 3), bg=_black, fg=_white, margin=0., zoom=1.0),
-    'colored_on_grayscale': dict(objects=(2, 5), bg=_grey, fg=_hsv, margin=0.15, zoom=1.0),
-    'colored_on_colored':   dict(objects=(1, 4), bg=_rgb, fg=_rgb, margin=0.15, zoom=1.0),
-    'simple':               dict(objects=(1, 3), bg=_grey, fg=_hsv_bright, margin=0.3, zoom=1.75),
+SPRITE_VARIANTS = {  # objects (min, max), background colour, sprite colour, colour margin, sprite size factor, geometry
+    'binarized':            dict(objects=(2, 3), bg=_black, fg=_white, margin=0., zoom=1.0, geometry='dsprites'),
+    'colored_on_grayscale': dict(objects=(2, 5), bg=_grey, fg=_hsv, margin=0.15, zoom=1.0, geometry='dsprites'),
+    'colored_on_colored':   dict(objects=(1, 4), bg=_rgb, fg=_rgb, margin=0.15, zoom=1.0, geometry='dsprites'),
+    'simple':               dict(objects=(1, 3), bg=_grey, fg=_hsv_bright, margin=0.3, zoom=1.75, geometry='project'),
 }
 
 # %% ../nbs/01_data.ipynb #e610dc48
@@ -176,7 +201,7 @@ def _check_side(size, lo=8):
     if not (isinstance(size, (int, np.integer)) and size >= lo): raise ValueError(f"size must be an int >= {lo}, got {size!r}")
 
 class Sprites(SceneGenerator):
-    "Multi-dSprites-like scenes: sprites of 3 shapes, 6 scales, 40 orientations, 32x32 positions; later ones occlude."
+    "Multi-dSprites scenes: dSprites of 3 shapes, 6 scales, 40 orientations, 32x32 positions; later ones occlude."
     def __init__(self, variant:str='colored_on_grayscale', # binarized, colored_on_grayscale, colored_on_colored or simple
                  split:str='train', n:int|None=None, seed:int=0,
                  size:int=64,                  # image size in pixels (square)
@@ -185,6 +210,7 @@ class Sprites(SceneGenerator):
                  unique_colors:bool=True,      # keep sprite colours apart from the background and each other
                  color_margin:float|None=None, # the L-inf RGB distance they keep (default: the variant's)
                  zoom:float|None=None,         # sprite size factor on top of the dSprites scales (default: the variant's)
+                 geometry:str|None=None,       # 'dsprites' or 'project' (version 0.1's; default: the variant's)
                  bg_min:float=0.0,             # grey backgrounds only: darkest background level, in [0, 1]
                  bg_max:float=1.0,             # grey backgrounds only: brightest background level (bg_min..bg_max, uniform)
                 ):
@@ -198,6 +224,9 @@ class Sprites(SceneGenerator):
         self.max_objects = v['objects'][1] if max_objects is None else max_objects
         self.color_margin = v['margin'] if color_margin is None else color_margin
         self.zoom = v['zoom'] if zoom is None else float(zoom)
+        self.geometry = v['geometry'] if geometry is None else geometry
+        if self.geometry not in GEOMETRIES:
+            raise ValueError(f"unknown sprites geometry {geometry!r}; valid: {', '.join(GEOMETRIES)}")
         _check_side(size); _check_objects(self.min_objects, self.max_objects)
         if not 0 < self.zoom <= 4: raise ValueError(f"zoom must be in (0, 4], got {zoom}")
         if not 0 <= bg_min <= bg_max <= 1: raise ValueError(f"need 0 <= bg_min <= bg_max <= 1, got {bg_min} and {bg_max}")
@@ -217,9 +246,10 @@ class Sprites(SceneGenerator):
         n = int(rng.integers(self.min_objects, self.max_objects + 1))
         shape, scale = rng.integers(0, 3, n), SCALES[rng.integers(0, 6, n)] * self.zoom
         angle = ORIENTATIONS[rng.integers(0, 40, n)]
-        cx, cy = ((POS_MARGIN + (1 - 2 * POS_MARGIN) * POSITIONS[rng.integers(0, 32, (2, n))]) * self.size)
+        lo = GEOMETRIES[self.geometry]['margin']
+        cx, cy = (lo + (1 - 2 * lo) * POSITIONS[rng.integers(0, 32, (2, n))]) * self.size
         bg, fg = self.colors(rng, n)
-        label, keep = compact_labels(paint(sprite_masks(self.size, shape, scale, angle, cx, cy)), n)
+        label, keep = compact_labels(paint(sprite_masks(self.size, shape, scale, angle, cx, cy, self.geometry)), n)
         return np.concatenate([bg[None], fg[keep - 1]]), label           # palette (k + 1, 3), label (H, W)
 
 # %% ../nbs/01_data.ipynb #95f7f001
@@ -538,7 +568,7 @@ def _npz(arg, split, n, seed, **o): return read_npz(arg, n=n, **o)
 def _folder(arg, split, n, seed, **o): return FolderScenes(arg, n=n, **o)
 
 DATA_KINDS = {  # kind: (builder, needs an argument, valid options)
-    'sprites':     (_sprites, False, ('size', 'min_objects', 'max_objects', 'unique_colors', 'color_margin', 'zoom', 'bg_min', 'bg_max')),
+    'sprites':     (_sprites, False, ('size', 'min_objects', 'max_objects', 'unique_colors', 'color_margin', 'zoom', 'geometry', 'bg_min', 'bg_max')),
     'tetrominoes': (_tetrominoes, False, ('size', 'unique_colors', 'n_pieces')),
     'clevr':       (_clevr, True, ('size', 'crop')),
     'tfrecord':    (_tfrecord, True, ('size', 'dataset', 'start', 'verify')),
