@@ -10,17 +10,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset, Subset, ConcatDataset
-from PIL import Image
+from PIL import Image, ImageSequence
 from .tfrecord import decode_example, read_records
 
 # %% auto #0
 __all__ = ['SPLITS', 'SHAPES', 'SCALES', 'ORIENTATIONS', 'POSITIONS', 'HEART', 'GEOMETRIES', 'SPRITE_VARIANTS', 'SPLIT_OFFSET',
            'SPLIT_LEN', 'TETROMINOES', 'TETRO_COLORS', 'TETRO_BLOCK', 'TETRO_CANVAS', 'TETRO_CROP', 'IMAGE_EXTS',
            'CLEVR_CROPS', 'TF_DATASETS', 'TF_SPLITS', 'DATA_KINDS', 'make_item', 'has_masks', 'sprite_masks', 'paint',
-           'compact_labels', 'hsv_to_rgb', 'distinct_colors', 'SceneGenerator', 'Sprites', 'resize_nearest',
-           'Tetrominoes', 'ArrayScenes', 'to_arrays', 'materialize', 'save_npz', 'read_npz', 'center_square',
-           'resize_image', 'resize_mask', 'resize_arrays', 'load_rgb', 'FolderScenes', 'ClevrScenes',
-           'tfrecord_dataset', 'read_tfrecord', 'parse_spec', 'get_dataset']
+           'compact_labels', 'hsv_to_rgb', 'distinct_colors', 'SceneGenerator', 'Sprites', 'read_bitmaps', 'shift_mask',
+           'BitmapSprites', 'resize_nearest', 'Tetrominoes', 'ArrayScenes', 'to_arrays', 'materialize', 'save_npz',
+           'read_npz', 'center_square', 'resize_image', 'resize_mask', 'resize_arrays', 'load_rgb', 'FolderScenes',
+           'ClevrScenes', 'tfrecord_dataset', 'read_tfrecord', 'parse_spec', 'get_dataset']
 
 # %% ../nbs/01_data.ipynb #28912de3
 SPLITS = ('train', 'val', 'test')
@@ -242,15 +242,66 @@ class Sprites(SceneGenerator):
         margin = self.color_margin if self.unique_colors and self.variant != 'binarized' else 0.
         return bg, distinct_colors(rng, v['fg'], n, [bg], margin)
 
-    def render(self, rng):
-        n = int(rng.integers(self.min_objects, self.max_objects + 1))
+    def sprites(self, rng, n:int) -> np.ndarray:
+        "n sprite masks (n, size, size) from random dSprites latents, in painting order."
         shape, scale = rng.integers(0, 3, n), SCALES[rng.integers(0, 6, n)] * self.zoom
         angle = ORIENTATIONS[rng.integers(0, 40, n)]
         lo = GEOMETRIES[self.geometry]['margin']
         cx, cy = (lo + (1 - 2 * lo) * POSITIONS[rng.integers(0, 32, (2, n))]) * self.size
+        return sprite_masks(self.size, shape, scale, angle, cx, cy, self.geometry)
+
+    def render(self, rng):
+        n = int(rng.integers(self.min_objects, self.max_objects + 1))
+        masks = self.sprites(rng, n)
         bg, fg = self.colors(rng, n)
-        label, keep = compact_labels(paint(sprite_masks(self.size, shape, scale, angle, cx, cy, self.geometry)), n)
+        label, keep = compact_labels(paint(masks), n)
         return np.concatenate([bg[None], fg[keep - 1]]), label           # palette (k + 1, 3), label (H, W)
+
+# %% ../nbs/01_data.ipynb #22b95a10
+def read_bitmaps(path) -> np.ndarray:
+    "Sprite bitmaps (N, S, S) bool: the frames of an image file (an animated GIF; on: > 127 in grey), or `masks` of an .npz."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"bitmap file not found: {path}")
+    try:
+        if path.suffix.lower() == '.npz':
+            with np.load(path, allow_pickle=False) as z:
+                if 'masks' not in z: raise ValueError(f"no 'masks' array (it holds: {', '.join(z.files) or 'nothing'})")
+                b = np.asarray(z['masks']) > 0
+        else:
+            with Image.open(path) as im: b = np.stack([np.asarray(f.convert('L')) > 127 for f in ImageSequence.Iterator(im)])
+    except Exception as e: raise ValueError(f"cannot read sprite bitmaps from {path}: {e}") from e
+    if b.ndim != 3 or b.shape[1] != b.shape[2] or len(b) == 0:
+        raise ValueError(f"{path}: need square bitmaps (N, S, S), got shape {b.shape}")
+    if empty := np.flatnonzero(~b.any((1, 2))).tolist(): raise ValueError(f"{path}: bitmaps {empty[:5]} have no pixel on")
+    return b
+
+def shift_mask(m:np.ndarray, dy:int, dx:int) -> np.ndarray:
+    "The (S, S) mask moved by whole pixels (down dy, right dx); what leaves the image is dropped."
+    S, out = m.shape[0], np.zeros_like(m)
+    out[max(dy, 0):S + min(dy, 0), max(dx, 0):S + min(dx, 0)] = m[max(-dy, 0):S - max(dy, 0), max(-dx, 0):S - max(dx, 0)]
+    return out
+
+class BitmapSprites(Sprites):
+    "Scenes of given sprite bitmaps (e.g. real dSprites frames), each moved to a random dSprites position, coloured as `variant`."
+    def __init__(self, path,                              # an animated GIF of white-on-black sprites, or an .npz with `masks`
+                 variant:str='colored_on_grayscale', split:str='train', n:int|None=None, seed:int=0,
+                 size:int|None=None,                      # must be the bitmaps' side (None: theirs)
+                 min_objects:int|None=None, max_objects:int|None=None, unique_colors:bool=True,
+                 color_margin:float|None=None, bg_min:float=0.0, bg_max:float=1.0):
+        self.path, self.bitmaps = str(path), read_bitmaps(path)
+        S = self.bitmaps.shape[-1]
+        if size not in (None, S): raise ValueError(f"the bitmaps in {path} are {S}x{S}; size={size} would need resizing them")
+        super().__init__(variant, split, n, seed, S, min_objects, max_objects, unique_colors, color_margin,
+                         bg_min=bg_min, bg_max=bg_max)
+        rows, cols = self.bitmaps.any(2), self.bitmaps.any(1)
+        self.centres = np.stack([(a.argmax(1) + a.shape[1] - a[:, ::-1].argmax(1)) / 2 for a in (rows, cols)], 1)   # (N, 2) box middles
+
+    def sprites(self, rng, n:int) -> np.ndarray:
+        k = rng.integers(0, len(self.bitmaps), n)
+        lo = GEOMETRIES['dsprites']['margin']
+        target = (lo + (1 - 2 * lo) * POSITIONS[rng.integers(0, 32, (n, 2))]) * self.size   # (n, 2): row, column
+        shift = np.round(target - self.centres[k]).astype(int)
+        return np.stack([shift_mask(self.bitmaps[j], dy, dx) for j, (dy, dx) in zip(k, shift)])
 
 # %% ../nbs/01_data.ipynb #95f7f001
 _TETRO_BASE = {'I': ['####'], 'O': ['##', '##'], 'T': ['###', '.#.'], 'S': ['.##', '##.'], 'Z': ['##.', '.##'],
@@ -559,6 +610,7 @@ def parse_spec(spec:str) -> tuple[str, str|None, dict]:
 
 # %% ../nbs/01_data.ipynb #60227b33
 def _sprites(arg, split, n, seed, **o): return Sprites(arg or 'colored_on_grayscale', split, n, seed, **o)
+def _bitmaps(arg, split, n, seed, **o): return BitmapSprites(arg, split=split, n=n, seed=seed, **o)
 def _tetrominoes(arg, split, n, seed, **o):
     if arg: raise ValueError(f"tetrominoes has no variants, got 'tetrominoes:{arg}'")
     return Tetrominoes(split, n, seed, **o)
@@ -569,6 +621,7 @@ def _folder(arg, split, n, seed, **o): return FolderScenes(arg, n=n, **o)
 
 DATA_KINDS = {  # kind: (builder, needs an argument, valid options)
     'sprites':     (_sprites, False, ('size', 'min_objects', 'max_objects', 'unique_colors', 'color_margin', 'zoom', 'geometry', 'bg_min', 'bg_max')),
+    'bitmaps':     (_bitmaps, True, ('variant', 'size', 'min_objects', 'max_objects', 'unique_colors', 'color_margin', 'bg_min', 'bg_max')),
     'tetrominoes': (_tetrominoes, False, ('size', 'unique_colors', 'n_pieces')),
     'clevr':       (_clevr, True, ('size', 'crop')),
     'tfrecord':    (_tfrecord, True, ('size', 'dataset', 'start', 'verify')),

@@ -28,7 +28,7 @@ __all__ = ['PRESETS', 'CHOICES', 'POSITIVE', 'MODEL_FIELDS', 'ARCH_FIELDS', 'RES
 class Config:
     "Every setting of a training run. Defaults are the paper's but for `enc_input` and `amp`; presets change a few."
     # data
-    data: str = 'sprites'            # Data spec: sprites[:variant], tetrominoes, clevr:<dir>, tfrecord:<file>, npz:<file>, folder:<dir>
+    data: str = 'sprites'            # Data spec: sprites[:variant], bitmaps:<file>, tetrominoes, clevr:<dir>, tfrecord:<file>, npz:<file>, folder:<dir>
     size: int = 64                   # Image side in pixels (a power of two >= 16)
     n_train: int = None              # Training images (default: the data set's own train split, 60000 for generators)
     n_val: int = 320                 # Images of the fixed held-out validation split
