@@ -4,7 +4,9 @@
 
 # %% ../nbs/05a_run.ipynb #dced1e38
 from __future__ import annotations
-import html, json, math, os, random, re, time, warnings
+import html, json, math, os, random, re, socket, sys, time, warnings
+try: import fcntl                                                       # POSIX: the run folder's lock
+except ImportError: fcntl = None
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -17,11 +19,11 @@ from .metrics import METRIC_NAMES, selection_score
 from .viz import save_figure, _new_figure
 
 # %% auto #0
-__all__ = ['CONFIG', 'WEIGHTS', 'BEST', 'TRAINER', 'METRICS_FILE', 'REPORT', 'CURVES', 'MONTAGES', 'TB', 'RUN_FILES',
+__all__ = ['CONFIG', 'WEIGHTS', 'BEST', 'TRAINER', 'METRICS_FILE', 'REPORT', 'CURVES', 'MONTAGES', 'TB', 'LOCK', 'RUN_FILES',
            'TRAIN_KEYS', 'VAL_KEYS', 'KEY_NAMES', 'HIGHER_IS_BETTER', 'LOWER_IS_BETTER', 'montage_path', 'montage_step',
-           'holds_run', 'prepare_run', 'write_config', 'rng_state', 'set_rng_state', 'save_checkpoint',
-           'load_checkpoint', 'RunLog', 'read_metrics', 'series', 'plot_curves', 'save_curves', 'best_metrics',
-           'list_montages', 'run_status', 'write_report', 'summary']
+           'RunInUse', 'RunLock', 'holds_run', 'prepare_run', 'write_config', 'rng_state', 'set_rng_state',
+           'save_checkpoint', 'load_checkpoint', 'RunLog', 'read_metrics', 'series', 'plot_curves', 'save_curves',
+           'best_metrics', 'list_montages', 'run_status', 'write_report', 'summary']
 
 # %% ../nbs/05a_run.ipynb #88b7de35
 CONFIG, WEIGHTS, BEST, TRAINER = 'config.json', WEIGHTS_FILE, 'best.safetensors', 'trainer.pt'
@@ -36,27 +38,79 @@ def montage_step(path) -> int|None:
     m = re.fullmatch(r'step_(\d+)\.png', Path(path).name)
     return int(m.group(1)) if m else None
 
+# %% ../nbs/05a_run.ipynb #ae8229f9
+LOCK = '.writer.lock'
+
+class RunInUse(OSError):
+    "Another process writes this run folder."
+
+def _lock_info(fd:int) -> dict:
+    "The holder named in an open lock file ({} when it names none)."
+    os.lseek(fd, 0, os.SEEK_SET)
+    try: return json.loads(os.read(fd, 4096) or b'{}')
+    except ValueError: return {}
+
+def _holder(info:dict) -> str: return f"process {info.get('pid', '?')} on {info.get('host', '?')} since {info.get('since', '?')}"
+
+class RunLock:
+    "The lock of one writer on a run folder, held from `acquire` (or `with`) to `release`; see above."
+    def __init__(self, run): self.run, self.fd = Path(run), None
+
+    def acquire(self) -> RunLock:
+        if self.fd is not None: return self
+        path = self.run/LOCK
+        try: fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e: raise OSError(f"cannot write the run folder {self.run}: {e.strerror or e}") from None
+        try:
+            if fcntl: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            info = _lock_info(fd); os.close(fd)
+            raise RunInUse(f"{self.run} is in use by {_holder(info)}") from None
+        info = _lock_info(fd)
+        if info and info.get('host') != socket.gethostname():
+            os.close(fd)
+            raise RunInUse(f"{self.run} names {_holder(info)} as its writer, and whether it still runs cannot be checked from "
+                           f"{socket.gethostname()}: if it does not, delete {path}")
+        if info: print(f"note: {self.run} was last written by {_holder(info)}, which ended without releasing it: taken over",
+                       file=sys.stderr)
+        me = dict(pid=os.getpid(), host=socket.gethostname(), since=time.strftime('%Y-%m-%d %H:%M:%S'))
+        os.ftruncate(fd, 0); os.pwrite(fd, json.dumps(me).encode(), 0)
+        self.fd = fd
+        return self
+
+    def release(self):
+        "Give the folder back: the file then names no one."
+        if self.fd is None: return
+        try: os.ftruncate(self.fd, 0)
+        except OSError: pass                                            # a read-only folder: the lock goes all the same
+        os.close(self.fd); self.fd = None                               # closing the file drops the flock
+
+    def __enter__(self): return self.acquire()
+    def __exit__(self, *exc): self.release()
+
 # %% ../nbs/05a_run.ipynb #e316896d
 RUN_FILES = (CONFIG, WEIGHTS, TRAINER)
 
 def holds_run(path:Path) -> bool: return any((Path(path)/f).exists() for f in RUN_FILES)
 
-def prepare_run(run:Path, config, resume:bool=False, force:bool=False) -> Path:
+def prepare_run(run:Path, config, resume:bool=False, force:bool=False, lock:RunLock|None=None) -> Path:
     "Create the run folder and write `config` (dataclass or dict) as config.json, refusing to replace a run without `force`; "
-    "with `resume`, only check that it holds one."
+    "with `resume`, only check that it holds one. `lock` (the folder's `RunLock`) is taken once the folder is there."
     run = Path(run)
     if resume:
         if not holds_run(run): raise FileNotFoundError(f"--resume {run}: no run there to resume (no {CONFIG} / {WEIGHTS})")
+        if lock: lock.acquire()
         return run                                                      # config.json is rewritten once the resume proceeds
     if holds_run(run):
         if not force:
             raise FileExistsError(f"{run} already holds a run: pass --resume {run} to continue it, --force to start over "
                                   f"(the old run is moved aside, not deleted), or --out for another folder")
         aside = run.with_name(f"{run.name}.replaced-{time.strftime('%Y%m%d-%H%M%S')}")
-        os.replace(run, aside)
+        with RunLock(run): os.replace(run, aside)                       # never a folder another process writes
         print(f"moved the previous run in {run} to {aside}")
     try: run.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise OSError(f"cannot write the run folder {run}: {e.strerror or e}") from None
+    if lock: lock.acquire()
     return write_config(run, config)
 
 def write_config(run:Path, config) -> Path:

@@ -15,7 +15,7 @@ from .runtime import autocast, native_bf16, resolve_amp, check_device, resolve_d
 from .data import get_dataset, materialize, parse_spec
 from .metrics import validate, val_means, selection_score
 from .run import (CONFIG, BEST, prepare_run, write_config, rng_state, set_rng_state, save_checkpoint, load_checkpoint,
-                          RunLog, montage_path, write_report)
+                          RunLog, RunLock, montage_path, write_report)
 
 # %% auto #0
 __all__ = ['PRESETS', 'CHOICES', 'POSITIVE', 'MODEL_FIELDS', 'ARCH_FIELDS', 'RESUMABLE', 'SPLITLESS', 'Config', 'field_docs',
@@ -300,8 +300,8 @@ class Trainer:
     best: float = -math.inf        # best selection score of a validation so far
     train_s: float = 0.0           # seconds spent in training steps, over all invocations
 
-def _setup(cfg, run, resume, force, rank=0, world=1, local_rank=0) -> tuple:
-    "(Trainer, train data, val data), everything checked and built; on resume, with the checkpoint's state."
+def _setup(cfg, run, resume, force, rank=0, world=1, local_rank=0, lock=None) -> tuple:
+    "(Trainer, train data, val data), everything checked and built; on resume, with the checkpoint's state. Rank 0 takes `lock`."
     if resume:
         saved = read_config(run)
         cfg = resume_config(saved, {f.name: getattr(cfg, f.name) for f in fields(Config) if getattr(cfg, f.name) != getattr(saved, f.name)})
@@ -311,7 +311,7 @@ def _setup(cfg, run, resume, force, rank=0, world=1, local_rank=0) -> tuple:
     if rank == 0: _say_amp(cfg.amp, device)
     if device.type == 'cuda': torch.cuda.set_device(device)
     train_ds, val_ds = open_data(cfg, 'train', cfg.n_train), open_data(cfg, 'val', cfg.n_val)
-    _on_rank0(lambda: prepare_run(run, cfg, resume, force), rank, world)
+    _on_rank0(lambda: prepare_run(run, cfg, resume, force, lock), rank, world)
     torch.manual_seed(cfg.seed)
     if device.type == 'cpu' and cfg.reuse_memory: reuse_freed_memory()
     model = build_model(cfg, device)
@@ -443,15 +443,17 @@ def train(cfg:Config,              # The run's settings
          ) -> MONet:               # The trained model (unwrapped), in eval mode
     "Train MONet as `cfg` says, in the run folder `out`; under torchrun, on every process of the group."
     rank, world, local_rank, created = init_distributed(cfg.device)
+    lock = RunLock(out)                                                 # one writer per run folder, for the run's life
     try:
         with _Signals() as signals:
-            st, train_ds, val_ds = _setup(cfg, Path(out), resume, force, rank, world, local_rank)
+            st, train_ds, val_ds = _setup(cfg, Path(out), resume, force, rank, world, local_rank, lock)
             if st.step >= st.cfg.steps:                                 # nothing to do: the folder is left as it was
                 if rank == 0: print(f"{out} is already at step {st.step} of {st.cfg.steps}: pass a larger --steps to continue")
                 return st.model.eval()
             if resume: _on_rank0(lambda: write_config(st.run, st.cfg), rank, world)   # the resume proceeds: record its settings
             return _loop(st, train_ds, val_ds, progress, signals)
     finally:
+        lock.release()
         if created: dist.destroy_process_group()
 
 def _loop(st:Trainer, train_ds, val_ds, progress:bool, signals:_Signals) -> MONet:
