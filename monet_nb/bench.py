@@ -158,7 +158,7 @@ def format_speed(r:dict) -> str:
             f"{r['train_gflop_per_image']:6.2f} GFLOP/img (train)   {r['achieved_tflop_per_s'] * 1e3:8.1f} GFLOP/s")
 
 # %% ../nbs/07_bench.ipynb #d6fa025e
-THRESHOLDS = (0.5, 0.7, 0.9)
+THRESHOLDS = (0.5, 0.7, 0.8, 0.9)
 CURVE_KEYS = ('step', 'train_s', 'ari_fg', 'ari_fg_2plus', 'ari', 'msc', 'mse')
 
 def time_to(curve:list,                 # Validation records (dicts with step, train_s and the score), in any order
@@ -202,6 +202,9 @@ def learning_curves(cfg:Config,           # The configuration to train (its `see
     "Train `cfg` once per seed and return each seed's validation curve, the time to each ARI-FG threshold, and the summaries."
     out, per_seed = Path(out), {}
     taken = [s for s in seeds if holds_run(out/f'seed{s}')]
+    if resume and not taken:
+        raise FileNotFoundError(f"--resume {out}: no run of seeds {', '.join(map(str, seeds))} there to continue "
+                                f"(no {out}/seed<N> holds one); leave out --resume to start them")
     if taken and not (resume or force):
         raise FileExistsError(f"{out} already holds runs for seeds {', '.join(map(str, taken))}: pass --resume to continue them, "
                               f"--force to start over (the old runs are moved aside), or --out for another folder")

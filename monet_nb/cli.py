@@ -178,7 +178,7 @@ def train_main(argv=None):
 
 # %% ../nbs/09_cli.ipynb #0cc31eb2
 _LEARN_HELP = """Time to decomposition: train a preset once per seed, validating every --val-every steps, and print the steps
-and seconds of training until ARI-FG on the scenes with 2+ objects reaches 0.5, 0.7 and 0.9.
+and seconds of training until ARI-FG on the scenes with 2+ objects reaches 0.5, 0.7, 0.8 and 0.9.
 
 Takes every option of monet_train (defaults: the cpu_demo preset's). Writes OUT/learning.json and OUT/learning.png;
 the run of seed N is the run folder OUT/seedN."""

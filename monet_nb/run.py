@@ -38,7 +38,7 @@ def montage_step(path) -> int|None:
     m = re.fullmatch(r'step_(\d+)\.png', Path(path).name)
     return int(m.group(1)) if m else None
 
-# %% ../nbs/05a_run.ipynb #ae8229f9
+# %% ../nbs/05a_run.ipynb #57f86757
 LOCK = '.writer.lock'
 
 class RunInUse(OSError):
