@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #8aa00e11
 from __future__ import annotations
-import re
+import re, zipfile
 from pathlib import Path
 import numpy as np
 import torch
@@ -340,6 +340,7 @@ def read_npz(path, size:int|None=None, n:int|None=None) -> ArrayScenes:
     "Scenes from an .npz with `images` (N, H, W, 3) or (N, H, W) and optional int `masks` (N, H, W)."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"npz file not found: {path}")
+    if not zipfile.is_zipfile(path): raise ValueError(f"{path} is not an npz file (an .npz is a zip archive of .npy arrays)")
     with np.load(path, allow_pickle=False) as z:
         if 'images' not in z: raise ValueError(f"{path}: no 'images' array (found: {', '.join(z.files) or 'nothing'})")
         images, masks = z['images'], (z['masks'] if 'masks' in z else None)

@@ -341,6 +341,8 @@ def load_monet(path, device='cpu', **overrides) -> MONet:
     if unknown: raise ValueError(f"{path} was saved with settings this version of MONet does not know: {', '.join(sorted(unknown))}")
     model = MONet(**config)
     state = load_file(str(path))
+    if bad := [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]:
+        raise ValueError(f"{path} holds non-finite values ({len(bad)} of {len(state)} tensors, {bad[0]} first): the file is damaged")
     try: model.load_state_dict(state)
     except RuntimeError as e:
         raise ValueError(f"the weights in {path} do not fit the architecture in its config: {str(e).splitlines()[0]}") from None

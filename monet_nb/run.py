@@ -143,7 +143,7 @@ def save_checkpoint(run:Path, model, opt, sched, step:int, rng:list=None, **extr
 
 def _load_trainer(path:Path) -> dict:
     try: return torch.load(path, weights_only=True, map_location='cpu')
-    except Exception as e: raise ValueError(f"{path} is not a readable trainer checkpoint: {e}") from None
+    except Exception: raise ValueError(f"{path} is damaged, or not a trainer checkpoint of this package: it cannot be read") from None
 
 def load_checkpoint(run:Path) -> dict:
     "Read trainer.pt, reconciling it with model.safetensors after a crash between the two renames."

@@ -4,6 +4,7 @@
 
 # %% ../nbs/01b_sprites.ipynb #4644ce0d
 from __future__ import annotations
+import zipfile
 from pathlib import Path
 import numpy as np
 from PIL import Image, ImageSequence
@@ -86,6 +87,7 @@ def read_bitmaps(path) -> np.ndarray:
     if not path.is_file(): raise FileNotFoundError(f"bitmap file not found: {path}")
     try:
         if path.suffix.lower() == '.npz':
+            if not zipfile.is_zipfile(path): raise ValueError("not an npz file (an .npz is a zip archive of .npy arrays)")
             with np.load(path, allow_pickle=False) as z:
                 if 'masks' not in z: raise ValueError(f"no 'masks' array (it holds: {', '.join(z.files) or 'nothing'})")
                 b = np.asarray(z['masks']) > 0
