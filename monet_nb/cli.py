@@ -12,10 +12,11 @@ import torch
 from fastcore.docments import docments
 from .runtime import check_device, resolve_device, resolve_amp, check_output
 from .data import get_dataset, has_masks, save_npz
+from .model import check_model_size
 from .metrics import fmt_summary, METRIC_NAMES, SCORES
 from .viz import model_montage, save_figure
 from .run import REPORT, summary
-from .train import Config, PRESETS, CHOICES, Stopped, train, read_config, resume_config, check_config
+from .train import Config, PRESETS, CHOICES, Stopped, train, read_config, resume_config, check_config, open_data
 from .evaluate import pretrained_names, load_model, eval_data, evaluate, check_slots
 from .bench import (bench_model, bench_data, machine, format_speed, matmul_rate, seed_config, learning_curves,
     plot_learning, format_learning)
@@ -84,17 +85,27 @@ def add_options(p:Parser,               # The parser to add to
         switch = o.kind == 'bool' and not (o.default or over_preset)      # a flag that is off unless given: --force
         text = '' if switch else (shown or {}).get(o.name) or (_show(o.default) if o.default is not None else '')
         kw = dict(dest=o.name, help=o.doc + (f' (default: {text})' if text else ''), default=argparse.SUPPRESS)
+        if o.required: kw.update(required=True, help=o.doc + ' (required)')         # a keyword-only parameter without default
         flag = (flags or {}).get(o.name, '--' + o.name.replace('_', '-'))
         if switch: p.add_argument(flag, action='store_true', **kw)
         elif o.kind == 'bool': p.add_argument(flag, action=argparse.BooleanOptionalAction, **kw)   # --x / --no-x
         elif o.name in (choices or {}): p.add_argument(flag, type=_TYPES[o.kind], choices=choices[o.name], **kw)
         else: p.add_argument(flag, type=_TYPES[o.kind], metavar=flag[2:].upper().replace('-', '_'), **kw)
-        if not over_preset: p.set_defaults(**{o.name: o.default})
+        if not (over_preset or o.required): p.set_defaults(**{o.name: o.default})
     return p
 
+def _number(s:str) -> bool:
+    try: float(s); return True
+    except ValueError: return False
+
 def dashes(argv) -> list:
-    "Accept --batch_size for --batch-size and --no-reuse_memory for --no-reuse-memory: option names get dashes, values stay."
-    return [re.sub(r'^--[^=]+', lambda m: m.group(0).replace('_', '-'), a) if a.startswith('--') else a for a in argv]
+    "Accept --batch_size for --batch-size and --no-reuse_memory for --no-reuse-memory: option names get dashes, values stay; "
+    "a negative number after an option is its value (--lr -1e-3 reads as --lr=-1e-3, which argparse would take for an option)."
+    out = []
+    for a in argv:
+        if a.startswith('-') and _number(a) and out and out[-1].startswith('--') and '=' not in out[-1]: out[-1] += '=' + a
+        else: out.append(re.sub(r'^--[^=]+', lambda m: m.group(0).replace('_', '-'), a) if a.startswith('--') else a)
+    return out
 
 # %% ../nbs/09_cli.ipynb #1b065fe2
 @contextmanager
@@ -300,6 +311,7 @@ def monet_montage(run:str=None,          # Run folder or .safetensors file (or u
                   device:str='auto',      # auto, cpu, cuda or cuda:N
                  ) -> Path:
     "Draw a trained MONet's masks and components for the first n images of a split, one column per slot."
+    if Path(out).suffix.lower() != '.png': raise ValueError(f"--out {out}: monet_montage writes PNG images; name the file .png")
     out = check_output(out, force, '--out', create=True)
     if not 1 <= n <= 16: raise ValueError(f"--n must be between 1 and 16 (one row group per image), got {n}")
     check_slots(K)
@@ -350,6 +362,7 @@ def monet_bench(*,
                   reuse_memory=reuse_memory)
     check_config(cfg)
     if json_file: check_output(json_file, force, '--json')
+    if loading: open_data(cfg, 'train', cfg.batch_size)                  # bad data is an error before minutes of measuring
     if steps < 1 or warmup < 0: raise ValueError(f"--steps must be >= 1 and --warmup >= 0, got {steps} and {warmup}")
     cfg = replace(cfg, amp=resolve_amp(cfg.amp, resolve_device(cfg.device)))
     keys = ('size', 'K', 'batch_size', 'amp', 'channels_last', 'compile', 'checkpoint', 'reuse_memory', 'device')
@@ -405,11 +418,11 @@ def monet_data(spec:str,                # Data spec: sprites[:variant][,key=valu
                n:int=None,              # Number of items (default: the split's length)
                size:int=None,           # Image size (default: the data's own)
                seed:int=0,              # Generator seed
-               out:str=None,            # The .npz file to write
+               out:str,                 # The .npz file to write
                force:bool=False,        # Overwrite `out` if it exists
               ) -> Path:
     "Write a generated or read data split to an .npz file (`images` uint8 (N, H, W, 3), `masks` int16 (N, H, W))."
-    if out is None: raise ValueError("--out is required: the .npz file to write")
+    if size is not None: check_model_size(size)                       # only sizes a MONet can train on
     out = check_output(out, force, '--out')
     ds = get_dataset(spec, split=split, size=size, n=n, seed=seed)
     save_npz(ds, out)

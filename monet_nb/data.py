@@ -130,7 +130,7 @@ def _check_objects(lo, hi, limit=20):
         raise ValueError(f"need 1 <= min_objects <= max_objects <= {limit}, got {lo} and {hi}")
 
 def _check_side(size, lo=8):
-    "A data set's image side: any int >= `lo` (readers resize to it; the model has its own rule, `_check_model_size`)."
+    "A data set's image side: any int >= `lo` (readers resize to it; the model has its own rule, `check_model_size`)."
     if not (isinstance(size, (int, np.integer)) and size >= lo): raise ValueError(f"size must be an int >= {lo}, got {size!r}")
 
 class Sprites(SceneGenerator):

@@ -19,9 +19,9 @@ from .losses import decoder_nll, kl_gaussian, mask_kl
 from .runtime import atomic_write
 
 # %% auto #0
-__all__ = ['ENC_INPUTS', 'CHECKPOINTING', 'WEIGHTS_FILE', 'LEGACY_ARCH', 'conv_block', 'unet_channels', 'AttentionNet',
-           'stick_breaking', 'coord_grid', 'BroadcastDecoder', 'ComponentVAE', 'init_monet', 'MONetOutput',
-           'checkpointing_mode', 'MONet', 'count_params', 'save_monet', 'read_metadata', 'load_monet']
+__all__ = ['ENC_INPUTS', 'CHECKPOINTING', 'WEIGHTS_FILE', 'LEGACY_ARCH', 'conv_block', 'check_model_size', 'unet_channels',
+           'AttentionNet', 'stick_breaking', 'coord_grid', 'BroadcastDecoder', 'ComponentVAE', 'init_monet',
+           'MONetOutput', 'checkpointing_mode', 'MONet', 'count_params', 'save_monet', 'read_metadata', 'load_monet']
 
 # %% ../nbs/02_model.ipynb #30d8cd6b
 def conv_block(ni:int, nf:int) -> nn.Sequential:
@@ -29,14 +29,14 @@ def conv_block(ni:int, nf:int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(ni, nf, 3, padding=1, bias=False),
                          nn.InstanceNorm2d(nf, affine=True), nn.ReLU())
 
-def _check_model_size(size:int):
+def check_model_size(size:int):
     "The U-Net halves a square image down to 4x4 and the VAE encoder by 16: sides must be powers of two >= 16."
     if not (isinstance(size, int) and size >= 16 and size & (size - 1) == 0):
         raise ValueError(f"image size must be a power of two >= 16 (the U-Net halves it down to 4x4), got {size}")
 
 def unet_channels(size:int, base:int=32, max_channels:int=64) -> tuple:
     "Default channel widths, one per U-Net level: min(base * 2**level, max_channels), log2(size) - 1 levels."
-    _check_model_size(size)
+    check_model_size(size)
     return tuple(min(base * 2**i, max_channels) for i in range(int(math.log2(size)) - 1))
 
 # %% ../nbs/02_model.ipynb #6b470b53
@@ -50,7 +50,7 @@ class AttentionNet(nn.Module):
                 ):
         super().__init__()
         channels = tuple(channels or unet_channels(size))
-        _check_model_size(size)
+        check_model_size(size)
         if len(channels) != int(math.log2(size)) - 1:
             raise ValueError(f"a {size}x{size} U-Net has {int(math.log2(size)) - 1} levels, got {len(channels)} channel widths")
         store_attr('size,channels')
@@ -143,7 +143,7 @@ class ComponentVAE(nn.Module):
                  enc_input:str='centred',       # What the encoder sees: 'centred' (2x-1, 2m-1) or 'log' (x, log m: the paper's)
                 ):
         super().__init__()
-        _check_model_size(size)
+        check_model_size(size)
         if enc_input not in ENC_INPUTS: raise ValueError(f"enc_input must be one of {', '.join(ENC_INPUTS)}, got {enc_input!r}")
         store_attr('size,z_dim,enc_input')
         ins = (4,) + tuple(enc_channels[:-1])

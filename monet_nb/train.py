@@ -110,7 +110,7 @@ PRESETS = {f.__name__: f for f in (cpu_demo, multi_dsprites, multi_dsprites_cpu,
 # %% ../nbs/05_train.ipynb #be6828d4
 CHOICES = dict(optimizer=('rmsprop', 'adam'), amp=('auto', 'none', 'bf16'), enc_input=ENC_INPUTS, lr_schedule=('constant', 'cosine'),
                checkpoint=CHECKPOINTING)
-POSITIVE = ('size', 'n_val', 'K', 'z_dim', 'unet_base', 'unet_max', 'enc_hidden', 'dec_channels', 'batch_size',
+POSITIVE = ('n_val', 'z_dim', 'unet_base', 'unet_max', 'enc_hidden', 'dec_channels', 'batch_size',
             'steps', 'log_every', 'val_every', 'ckpt_every')
 
 def check_config(cfg:Config, world_size:int=1):
@@ -120,8 +120,8 @@ def check_config(cfg:Config, world_size:int=1):
             raise ValueError(f"--{k.replace('_', '-')} must be one of {', '.join(options)}, got {getattr(cfg, k)!r}")
     for k in POSITIVE:
         if not getattr(cfg, k) >= 1: raise ValueError(f"--{k.replace('_', '-')} must be >= 1, got {getattr(cfg, k)}")
-    if cfg.K < 2: raise ValueError(f"--K must be >= 2 (MONet needs one attention step at least), got {cfg.K}")
-    if cfg.size < 16 or cfg.size & (cfg.size - 1): raise ValueError(f"--size must be a power of two >= 16, got {cfg.size}")
+    if not cfg.K >= 2: raise ValueError(f"--K must be >= 2 (MONet needs one attention step at least), got {cfg.K}")
+    if not cfg.size >= 16 or cfg.size & (cfg.size - 1): raise ValueError(f"--size must be a power of two >= 16, got {cfg.size}")
     for k in ('lr', 'beta', 'gamma', 'sigma_bg', 'sigma_fg', 'grad_clip', 'warmup', 'num_workers', 'max_time', 'ckpt_minutes'):
         v = getattr(cfg, k)
         if not (math.isfinite(v) and v >= 0): raise ValueError(f"--{k.replace('_', '-')} must be a finite number >= 0, got {v}")
