@@ -23,7 +23,7 @@ __all__ = ['CONFIG', 'WEIGHTS', 'BEST', 'TRAINER', 'METRICS_FILE', 'REPORT', 'CU
            'TRAIN_KEYS', 'VAL_KEYS', 'KEY_NAMES', 'HIGHER_IS_BETTER', 'LOWER_IS_BETTER', 'montage_path', 'montage_step',
            'RunInUse', 'RunLock', 'holds_run', 'prepare_run', 'write_config', 'rng_state', 'set_rng_state',
            'save_checkpoint', 'load_checkpoint', 'RunLog', 'read_metrics', 'series', 'plot_curves', 'save_curves',
-           'best_metrics', 'list_montages', 'run_status', 'write_report', 'summary']
+           'best_metrics', 'list_montages', 'run_status', 'run_history', 'write_report', 'summary']
 
 # %% ../nbs/05a_run.ipynb #88b7de35
 CONFIG, WEIGHTS, BEST, TRAINER = 'config.json', WEIGHTS_FILE, 'best.safetensors', 'trainer.pt'
@@ -164,14 +164,14 @@ def load_checkpoint(run:Path) -> dict:
 # %% ../nbs/05a_run.ipynb #d22b64fb
 class RunLog:
     "metrics.jsonl + TensorBoard for one run folder; every method is a no-op when not `active` (ranks other than 0)."
-    def __init__(self, run:Path, active:bool=True):
+    def __init__(self, run:Path, active:bool=True,
+                 since:int=0):                                       # the step training goes on from: what was logged after it is dropped
         self.run, self.active, self.tb = Path(run), active, None
         if active:
             from torch.utils.tensorboard import SummaryWriter
-            self.tb = SummaryWriter(str(self.run/TB))
-            path = self.run/METRICS_FILE                             # a run killed mid-line: start on a fresh line
-            if path.exists() and path.stat().st_size and path.read_bytes()[-1:] != b'\n':
-                with open(path, 'a') as f: f.write('\n')
+            self.tb = SummaryWriter(str(self.run/TB), purge_step=since + 1 if since else None)   # TensorBoard hides later events
+            path = self.run/METRICS_FILE
+            if path.exists() and path.stat().st_size: _drop_after(path, since)
 
     def scalars(self, step:int, split:str, values:dict):
         "Append one JSON line (non-finite values as null, so the file stays valid JSON) and the TensorBoard scalars."
@@ -192,6 +192,21 @@ class RunLog:
 
     def close(self):
         if self.tb is not None: self.tb.close()
+
+def _drop_after(path:Path, since:int):
+    "Keep each step of metrics.jsonl once: drop the lines a run logged after the checkpoint it is resumed from (it logs those"
+    " steps again), and a last line cut short by a kill."
+    def after(line):
+        try: r = json.loads(line)
+        except ValueError: return False                              # a broken line stays; read_metrics skips it with a warning
+        return isinstance(r, dict) and isinstance(r.get('step'), (int, float)) and r['step'] > since
+    text = path.read_text()
+    lines = text.splitlines()
+    keep = [l for l in (lines if text.endswith('\n') else lines[:-1]) if not after(l)]
+    if len(keep) == len(lines): return
+    atomic_write(path, lambda tmp: Path(tmp).write_text(''.join(l + '\n' for l in keep)))
+    print(f"note: {len(lines) - len(keep)} line(s) of {path} were logged after the checkpoint at step {since} (or cut short): "
+          f"dropped, since those steps run again", file=sys.stderr)
 
 # %% ../nbs/05a_run.ipynb #aa0b7948
 TRAIN_KEYS = ('loss', 'nll', 'kl', 'mask_kl')
@@ -326,6 +341,15 @@ def run_status(records:list, config:dict=None) -> str:
     state = _STATUS.get(last.get('status'), str(last.get('status'))) if last else 'no status recorded'
     return f"Status: {state}, at step {step:,}{target}."
 
+def run_history(records:list) -> str:
+    "The run's starts, stops and resumes, from its status lines, in one sentence."
+    events, started = [], False
+    for r in (r for r in records if r.get('split') == 'status'):
+        if r.get('status') == 'running':
+            events.append(f"{'resumed' if started else 'started'} at step {r['step']:,}"); started = True
+        else: events.append(f"{_STATUS.get(r.get('status'), str(r.get('status')))} at step {r['step']:,}")
+    return ('History: ' + '; '.join(events) + '.') if events else ''
+
 def write_report(run_dir,          # A run folder: config.json, and metrics.jsonl / montages/ as the run goes
                  n_montages:int=3, # How many of the newest montages to show
                 ) -> Path:         # The written index.html
@@ -343,7 +367,7 @@ def write_report(run_dir,          # A run folder: config.json, and metrics.json
              f'<h1>MONet run {name}</h1>',
              f'<p>Updated {html.escape(time.strftime("%Y-%m-%d %H:%M:%S"))}. Files: ' +
              links + '.</p>',
-             f'<p>{html.escape(run_status(records, config))}</p>',
+             f'<p>{html.escape(run_status(records, config))} {html.escape(run_history(records))}</p>',
              '<h2 id="validation">Validation</h2>', _val_table(records),
              '<h2 id="training">Training</h2>', _train_table(records),
              '<h2 id="curves">Curves</h2>']

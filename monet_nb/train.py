@@ -465,7 +465,7 @@ def _loop(st:Trainer, train_ds, val_ds, progress:bool, signals:_Signals) -> MONe
     net = model
     if st.world > 1: net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[st.device] if st.device.type == 'cuda' else None)
     step_fn = torch.compile(net) if cfg.compile else net
-    log, guard, meter = RunLog(run, active=st.rank == 0), NonFiniteGuard(), _Meter()
+    log, guard, meter = RunLog(run, active=st.rank == 0, since=st.step), NonFiniteGuard(), _Meter()
     log.status(st.step, 'running')
     bar = _progress(cfg, st.step, progress and st.rank == 0)
     model.train(); clock = [time.perf_counter(), st.step]               # speed is measured over training steps only
