@@ -13,7 +13,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from .data import materialize
 from .train import Config, train, read_config, build_model, build_optimizer, open_data, StepBatches
 from .runtime import autocast, resolve_amp, resolve_device, reuse_freed_memory, cpu_flags, BF16_FLAGS
-from .run import holds_run, read_metrics
+from .run import has_checkpoint, read_metrics
 from .viz import _new_figure
 
 # %% auto #0
@@ -201,7 +201,7 @@ def learning_curves(cfg:Config,           # The configuration to train (its `see
                    ) -> dict:
     "Train `cfg` once per seed and return each seed's validation curve, the time to each ARI-FG threshold, and the summaries."
     out, per_seed = Path(out), {}
-    taken = [s for s in seeds if holds_run(out/f'seed{s}')]
+    taken = [s for s in seeds if has_checkpoint(out/f'seed{s}')]
     if resume and not taken:
         raise FileNotFoundError(f"--resume {out}: no run of seeds {', '.join(map(str, seeds))} there to continue "
                                 f"(no {out}/seed<N> holds one); leave out --resume to start them")
@@ -210,7 +210,7 @@ def learning_curves(cfg:Config,           # The configuration to train (its `see
                               f"--force to start over (the old runs are moved aside), or --out for another folder")
     for s in seeds:
         run = out/f'seed{s}'
-        train(replace(cfg, seed=s), run, resume=resume and holds_run(run), force=force, progress=progress)
+        train(replace(cfg, seed=s), run, resume=resume and has_checkpoint(run), force=force, progress=progress)
         curve = [{k: r.get(k) for k in CURVE_KEYS} for r in read_metrics(run) if r.get('split') == 'val']
         per_seed[s] = dict(run=str(run), curve=curve, time_to=time_to(curve))
     ran = read_config(out/f'seed{seeds[0]}')                            # as it ran: amp 'auto' resolved, for instance

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset, Subset, ConcatDataset
 from PIL import Image
+from tqdm.auto import tqdm
 from .tfrecord import decode_example, read_records
 from .sprites import SHAPES, SCALES, ORIENTATIONS, POSITIONS, GEOMETRIES, sprite_masks, read_bitmaps, shift_mask
 
@@ -390,7 +391,7 @@ class FolderScenes(Dataset):
     "Every image under `root` (recursively, sorted), as RGB `size` x `size` items without masks."
     has_masks = False
     def __init__(self, root, size:int=64, n:int|None=None,
-                 verify:bool=True):   # Check every file's header and structure now, and name all the bad ones at once
+                 verify:bool=True):   # Decode every file now, and name all the bad ones at once
         self.root = Path(root)
         if not self.root.is_dir(): raise FileNotFoundError(f"image folder not found: {self.root}")
         _check_side(size, 1)
@@ -400,13 +401,14 @@ class FolderScenes(Dataset):
         if verify: self._verify()
 
     def _verify(self):
-        "Open every file (its header) and let PIL check its structure (a PNG's chunks and their CRCs), without decoding it."
+        "Check every file: its structure (a PNG's chunks and their CRCs), then its pixels, decoded (a truncated JPEG shows only then)."
         bad = []
-        for p in self.files:
+        for p in tqdm(self.files, desc=f'checking the images under {self.root}', unit='img', disable=len(self.files) < 2000, leave=False):
             try:
                 with Image.open(p) as im:
                     if min(im.size) < 1: raise ValueError(f"size {im.size}")
                     im.verify()
+                with Image.open(p) as im: im.load()
             except Exception as e: bad.append(f"{p.relative_to(self.root)} ({str(e) or type(e).__name__})")
         if bad:
             more = f" and {len(bad) - 5} more" if len(bad) > 5 else ''

@@ -21,9 +21,9 @@ from .viz import save_figure, _new_figure
 # %% auto #0
 __all__ = ['CONFIG', 'WEIGHTS', 'BEST', 'TRAINER', 'METRICS_FILE', 'REPORT', 'CURVES', 'MONTAGES', 'TB', 'LOCK', 'RUN_FILES',
            'TRAIN_KEYS', 'VAL_KEYS', 'KEY_NAMES', 'HIGHER_IS_BETTER', 'LOWER_IS_BETTER', 'montage_path', 'montage_step',
-           'RunInUse', 'RunLock', 'holds_run', 'prepare_run', 'write_config', 'rng_state', 'set_rng_state',
-           'save_checkpoint', 'load_checkpoint', 'RunLog', 'read_metrics', 'series', 'plot_curves', 'save_curves',
-           'best_metrics', 'list_montages', 'run_status', 'run_history', 'write_report', 'summary']
+           'RunInUse', 'RunLock', 'holds_run', 'has_checkpoint', 'prepare_run', 'write_config', 'rng_state',
+           'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'RunLog', 'read_metrics', 'series', 'plot_curves',
+           'save_curves', 'best_metrics', 'list_montages', 'run_status', 'run_history', 'write_report', 'summary']
 
 # %% ../nbs/05a_run.ipynb #88b7de35
 CONFIG, WEIGHTS, BEST, TRAINER = 'config.json', WEIGHTS_FILE, 'best.safetensors', 'trainer.pt'
@@ -92,6 +92,7 @@ class RunLock:
 RUN_FILES = (CONFIG, WEIGHTS, TRAINER)
 
 def holds_run(path:Path) -> bool: return any((Path(path)/f).exists() for f in RUN_FILES)
+def has_checkpoint(path:Path) -> bool: return (Path(path)/WEIGHTS).exists() or (Path(path)/TRAINER).exists()
 
 def prepare_run(run:Path, config, resume:bool=False, force:bool=False, lock:RunLock|None=None) -> Path:
     "Create the run folder and write `config` (dataclass or dict) as config.json, refusing to replace a run without `force`; "
@@ -101,7 +102,10 @@ def prepare_run(run:Path, config, resume:bool=False, force:bool=False, lock:RunL
         if not holds_run(run): raise FileNotFoundError(f"--resume {run}: no run there to resume (no {CONFIG} / {WEIGHTS})")
         if lock: lock.acquire()
         return run                                                      # config.json is rewritten once the resume proceeds
-    if holds_run(run):
+    if holds_run(run) and not has_checkpoint(run) and not force:        # a start that failed before its first checkpoint:
+        with RunLock(run): (run/METRICS_FILE).unlink(missing_ok=True)   # nothing to continue, so start it again
+        print(f"note: {run} held a run that stopped before its first checkpoint: starting it again", file=sys.stderr)
+    elif holds_run(run):
         if not force:
             raise FileExistsError(f"{run} already holds a run: pass --resume {run} to continue it, --force to start over "
                                   f"(the old run is moved aside, not deleted), or --out for another folder")
