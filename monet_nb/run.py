@@ -110,7 +110,10 @@ def prepare_run(run:Path, config, resume:bool=False, force:bool=False, lock:RunL
             raise FileExistsError(f"{run} already holds a run: pass --resume {run} to continue it, --force to start over "
                                   f"(the old run is moved aside, not deleted), or --out for another folder")
         aside = run.with_name(f"{run.name}.replaced-{time.strftime('%Y%m%d-%H%M%S')}")
-        with RunLock(run): os.replace(run, aside)                       # never a folder another process writes
+        try:
+            with RunLock(run): os.replace(run, aside)                   # never a folder another process writes
+        except RunInUse: raise
+        except OSError as e: raise OSError(f"cannot move the run in {run} aside to {aside.name} for --force: {e.strerror or e}") from None
         print(f"moved the previous run in {run} to {aside}")
     try: run.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise OSError(f"cannot write the run folder {run}: {e.strerror or e}") from None
