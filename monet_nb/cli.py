@@ -172,7 +172,7 @@ def run_folder(args:argparse.Namespace, seed:int=None) -> Path:
     return Path(args.resume or args.out or f"runs/{args.preset or 'cpu_demo'}")/(f'seed{seed}' if seed is not None else '')
 
 def train_main(argv=None):
-    "Entry point of `monet_train` (and of `torchrun -m monet_nb.train`)."
+    "Entry point of `monet_train` (and of each process of `torchrun --no-python monet_train`)."
     args = train_parser().parse_args(dashes(sys.argv[1:] if argv is None else argv))
     with errors('monet_train'): seeds = parse_seeds(args.seeds) if args.seeds else [None]
     runs, main = [], int(os.environ.get('RANK', 0)) == 0

@@ -229,11 +229,6 @@ class NonFiniteGuard:
         raise FloatingPointError(f"the loss or the gradients became non-finite at step {first.item() + 1}{where}. "
                                  f"Lower --lr, set --grad-clip, or check the data")
 
-# %% ../nbs/05_train.ipynb #64b660df
-if __name__ == '__main__' and getattr(__spec__, 'name', None) == 'monet_nb.train':   # torchrun -m monet_nb.train
-    from monet_nb.cli import train_main
-    train_main()
-
 # %% ../nbs/05_train.ipynb #04df9616
 SPLITLESS = ('npz', 'folder')   # data kinds that are one split: they cannot give a held-out validation split
 
