@@ -362,8 +362,8 @@ def monet_bench(*,
                   reuse_memory=reuse_memory)
     check_config(cfg)
     if json_file: check_output(json_file, force, '--json')
-    if loading: open_data(cfg, 'train', cfg.batch_size)                  # bad data is an error before minutes of measuring
     if steps < 1 or warmup < 0: raise ValueError(f"--steps must be >= 1 and --warmup >= 0, got {steps} and {warmup}")
+    if loading: open_data(cfg, 'train', cfg.batch_size)                  # bad data is an error before minutes of measuring
     cfg = replace(cfg, amp=resolve_amp(cfg.amp, resolve_device(cfg.device)))
     keys = ('size', 'K', 'batch_size', 'amp', 'channels_last', 'compile', 'checkpoint', 'reuse_memory', 'device')
     print(f"monet_bench: preset {preset}, " + ', '.join(f'{k} {getattr(cfg, k)}' for k in keys))

@@ -13,7 +13,7 @@ from torch.utils.data import Dataset, Subset, ConcatDataset
 from PIL import Image
 from tqdm.auto import tqdm
 from .tfrecord import decode_example, read_records
-from .sprites import SHAPES, SCALES, ORIENTATIONS, POSITIONS, GEOMETRIES, sprite_masks, read_bitmaps, shift_mask
+from .sprites import SHAPES, SCALES, ORIENTATIONS, POSITIONS, GEOMETRIES, grid_centres, sprite_masks, read_bitmaps, shift_mask
 
 # %% auto #0
 __all__ = ['SPLITS', 'SPRITE_VARIANTS', 'SPLIT_OFFSET', 'SPLIT_LEN', 'TETROMINOES', 'TETRO_COLORS', 'TETRO_BLOCK', 'TETRO_CANVAS',
@@ -180,8 +180,7 @@ class Sprites(SceneGenerator):
         "n sprite masks (n, size, size) from random dSprites latents, in painting order."
         shape, scale = rng.integers(0, 3, n), SCALES[rng.integers(0, 6, n)] * self.zoom
         angle = ORIENTATIONS[rng.integers(0, 40, n)]
-        lo = GEOMETRIES[self.geometry]['margin']
-        cx, cy = (lo + (1 - 2 * lo) * POSITIONS[rng.integers(0, 32, (2, n))]) * self.size
+        cx, cy = grid_centres(self.size, self.geometry)[rng.integers(0, 32, (2, n))]
         return sprite_masks(self.size, shape, scale, angle, cx, cy, self.geometry)
 
     def render(self, rng):
@@ -209,8 +208,7 @@ class BitmapSprites(Sprites):
 
     def sprites(self, rng, n:int) -> np.ndarray:
         k = rng.integers(0, len(self.bitmaps), n)
-        lo = GEOMETRIES['dsprites']['margin']
-        target = (lo + (1 - 2 * lo) * POSITIONS[rng.integers(0, 32, (n, 2))]) * self.size   # (n, 2): row, column
+        target = grid_centres(self.size)[rng.integers(0, 32, (n, 2))]     # (n, 2): row, column
         shift = np.round(target - self.centres[k]).astype(int)
         return np.stack([shift_mask(self.bitmaps[j], dy, dx) for j, (dy, dx) in zip(k, shift)])
 

@@ -50,6 +50,17 @@ def _lock_info(fd:int) -> dict:
     try: return json.loads(os.read(fd, 4096) or b'{}')
     except ValueError: return {}
 
+_HELD = set()                                                           # the lock files this process holds open
+
+def _close_held():
+    "In a forked child (a DataLoader worker), close the inherited lock files: a lock is its writer's alone, and ends with it."
+    for fd in _HELD:
+        try: os.close(fd)
+        except OSError: pass
+    _HELD.clear()
+
+if hasattr(os, 'register_at_fork'): os.register_at_fork(after_in_child=_close_held)
+
 def _holder(info:dict) -> str: return f"process {info.get('pid', '?')} on {info.get('host', '?')} since {info.get('since', '?')}"
 
 class RunLock:
@@ -75,7 +86,7 @@ class RunLock:
                        file=sys.stderr)
         me = dict(pid=os.getpid(), host=socket.gethostname(), since=time.strftime('%Y-%m-%d %H:%M:%S'))
         os.ftruncate(fd, 0); os.pwrite(fd, json.dumps(me).encode(), 0)
-        self.fd = fd
+        self.fd = fd; _HELD.add(fd)
         return self
 
     def release(self):
@@ -83,7 +94,7 @@ class RunLock:
         if self.fd is None: return
         try: os.ftruncate(self.fd, 0)
         except OSError: pass                                            # a read-only folder: the lock goes all the same
-        os.close(self.fd); self.fd = None                               # closing the file drops the flock
+        _HELD.discard(self.fd); os.close(self.fd); self.fd = None       # closing the file drops the flock
 
     def __enter__(self): return self.acquire()
     def __exit__(self, *exc): self.release()
@@ -102,11 +113,8 @@ def prepare_run(run:Path, config, resume:bool=False, force:bool=False, lock:RunL
         if not holds_run(run): raise FileNotFoundError(f"--resume {run}: no run there to resume (no {CONFIG} / {WEIGHTS})")
         if lock: lock.acquire()
         return run                                                      # config.json is rewritten once the resume proceeds
-    if holds_run(run) and not has_checkpoint(run) and not force:        # a start that failed before its first checkpoint:
-        with RunLock(run): (run/METRICS_FILE).unlink(missing_ok=True)   # nothing to continue, so start it again
-        print(f"note: {run} held a run that stopped before its first checkpoint: starting it again", file=sys.stderr)
-    elif holds_run(run):
-        if not force:
+    if holds_run(run):
+        if not force and has_checkpoint(run):                           # without one, nothing to resume: moved aside below
             raise FileExistsError(f"{run} already holds a run: pass --resume {run} to continue it, --force to start over "
                                   f"(the old run is moved aside, not deleted), or --out for another folder")
         aside = run.with_name(f"{run.name}.replaced-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -114,7 +122,8 @@ def prepare_run(run:Path, config, resume:bool=False, force:bool=False, lock:RunL
             with RunLock(run): os.replace(run, aside)                   # never a folder another process writes
         except RunInUse: raise
         except OSError as e: raise OSError(f"cannot move the run in {run} aside to {aside.name} for --force: {e.strerror or e}") from None
-        print(f"moved the previous run in {run} to {aside}")
+        why = '' if has_checkpoint(aside) else ', which stopped before its first checkpoint,'
+        print(f"moved the previous run in {run}{why} to {aside}")
     try: run.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise OSError(f"cannot write the run folder {run}: {e.strerror or e}") from None
     if lock: lock.acquire()
@@ -150,6 +159,7 @@ def save_checkpoint(run:Path, model, opt, sched, step:int, rng:list=None, **extr
 
 def _load_trainer(path:Path) -> dict:
     try: return torch.load(path, weights_only=True, map_location='cpu')
+    except OSError as e: raise OSError(f"cannot read {path}: {e.strerror or e}") from None
     except Exception: raise ValueError(f"{path} is damaged, or not a trainer checkpoint of this package: it cannot be read") from None
 
 def load_checkpoint(run:Path) -> dict:
@@ -201,12 +211,12 @@ class RunLog:
         if self.tb is not None: self.tb.close()
 
 def _drop_after(path:Path, since:int):
-    "Keep each step of metrics.jsonl once: drop the lines a run logged after the checkpoint it is resumed from (it logs those"
-    " steps again), and a last line cut short by a kill."
+    "Keep each step of metrics.jsonl once: drop the training and validation lines a run logged after the checkpoint it is resumed"
+    " from (it logs those steps again), and a last line cut short by a kill; status lines (how the run stopped) stay."
     def after(line):
         try: r = json.loads(line)
         except ValueError: return False                              # a broken line stays; read_metrics skips it with a warning
-        return isinstance(r, dict) and isinstance(r.get('step'), (int, float)) and r['step'] > since
+        return isinstance(r, dict) and r.get('split') != 'status' and isinstance(r.get('step'), (int, float)) and r['step'] > since
     text = path.read_text()
     lines = text.splitlines()
     keep = [l for l in (lines if text.endswith('\n') else lines[:-1]) if not after(l)]
@@ -351,7 +361,7 @@ def run_status(records:list, config:dict=None) -> str:
 def run_history(records:list) -> str:
     "The run's starts, stops and resumes, from its status lines, in one sentence."
     events, started = [], False
-    for r in (r for r in records if r.get('split') == 'status'):
+    for r in (r for r in records if r.get('split') == 'status' and _is_num(r.get('step'))):
         if r.get('status') == 'running':
             events.append(f"{'resumed' if started else 'started'} at step {r['step']:,}"); started = True
         else: events.append(f"{_STATUS.get(r.get('status'), str(r.get('status')))} at step {r['step']:,}")

@@ -10,8 +10,8 @@ import numpy as np
 from PIL import Image, ImageSequence
 
 # %% auto #0
-__all__ = ['SHAPES', 'SCALES', 'ORIENTATIONS', 'POSITIONS', 'HEART', 'GEOMETRIES', 'sprite_masks', 'read_bitmaps', 'shift_mask',
-           'centre_of_mass', 'match_bitmaps']
+__all__ = ['SHAPES', 'SCALES', 'ORIENTATIONS', 'POSITIONS', 'HEART', 'GEOMETRIES', 'grid_centres', 'sprite_masks', 'read_bitmaps',
+           'shift_mask', 'centre_of_mass', 'match_bitmaps']
 
 # %% ../nbs/01b_sprites.ipynb #5600735a
 SHAPES = ('square', 'ellipse', 'heart')
@@ -52,6 +52,11 @@ GEOMETRIES = {  # unit: a scale-1 sprite's unit (a square's half side) / image s
     'dsprites': dict(unit=0.15, margin=0.25, inside=_inside_dsprites),
     'project':  dict(unit=0.12, margin=0.1, inside=_inside_project),
 }
+
+def grid_centres(size:int, geometry:str='dsprites') -> np.ndarray:
+    "The 32 position centres along either axis, in pixels: grid position p at (margin + (1 - 2 margin) p) * size."
+    lo = GEOMETRIES[geometry]['margin']
+    return (lo + (1 - 2 * lo) * POSITIONS) * size
 
 # %% ../nbs/01b_sprites.ipynb #be5cfba1
 def sprite_masks(size:int,         # image size (pixels, square)
@@ -102,6 +107,7 @@ def read_bitmaps(path) -> np.ndarray:
 def shift_mask(m:np.ndarray, dy:int, dx:int) -> np.ndarray:
     "The (S, S) mask moved by whole pixels (down dy, right dx); what leaves the image is dropped."
     S, out = m.shape[0], np.zeros_like(m)
+    if abs(dy) >= S or abs(dx) >= S: return out                         # moved off the image entirely
     out[max(dy, 0):S + min(dy, 0), max(dx, 0):S + min(dx, 0)] = m[max(-dy, 0):S - max(dy, 0), max(-dx, 0):S - max(dx, 0)]
     return out
 
@@ -114,8 +120,8 @@ def match_bitmaps(bitmaps:np.ndarray,        # (N, S, S) bool sprites, e.g. real
                   geometry:str='dsprites',   # a key of GEOMETRIES
                  ) -> list:                  # per bitmap: (IoU, mask (S, S), (shape, scale, angle)) of its best match
     "Hold a geometry against sprite bitmaps: for each, the best IoU of its 720 sprites, each placed to align the centres of mass."
-    S, lo = bitmaps.shape[-1], GEOMETRIES[geometry]['margin']
-    grid = (lo + (1 - 2 * lo) * POSITIONS) * S                             # the 32 position centres, pixels
+    S = bitmaps.shape[-1]
+    grid = grid_centres(S, geometry)
     sh, sc, an = [a.ravel() for a in np.meshgrid(np.arange(3), SCALES, ORIENTATIONS, indexing='ij')]
     at = np.full(len(sh), grid[15])
     offset = np.stack([centre_of_mass(m) for m in sprite_masks(S, sh, sc, an, at, at, geometry)]) - grid[15]
