@@ -149,7 +149,7 @@ def matmul_rate(dtype=torch.float32, device='cpu', n:int=2048, steps:int=5) -> f
 def seed_config(cfg:Config) -> Config:
     "`cfg` as the seed builds and trains it: a pix2pix-width U-Net (64 to 512 channels), float32, RMSProp, nothing compiled."
     return replace(cfg, unet_base=64, unet_max=512, amp='none', optimizer='rmsprop', compile=False, channels_last=False,
-                   checkpoint='none')
+                   recompute='none')
 
 # %% ../nbs/07_bench.ipynb #f661315b
 def format_speed(r:dict) -> str:

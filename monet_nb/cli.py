@@ -23,9 +23,9 @@ from .bench import (bench_model, bench_data, machine, format_speed, matmul_rate,
 
 # %% auto #0
 __all__ = ['eval_main', 'montage_main', 'bench_main', 'data_main', 'Parser', 'Option', 'options_of', 'add_options', 'dashes',
-           'errors', 'command', 'preset_defaults', 'train_parser', 'config_from_args', 'run_folder', 'train_main',
-           'learn_parser', 'parse_seeds', 'learn_main', 'across_runs', 'monet_eval', 'eval_parser', 'monet_montage',
-           'montage_parser', 'monet_bench', 'bench_parser', 'monet_data', 'data_parser']
+           'errors', 'command', 'preset_defaults', 'train_parser', 'old_names', 'config_from_args', 'run_folder',
+           'train_main', 'learn_parser', 'parse_seeds', 'learn_main', 'across_runs', 'monet_eval', 'eval_parser',
+           'monet_montage', 'montage_parser', 'monet_bench', 'bench_parser', 'monet_data', 'data_parser']
 
 # %% ../nbs/09_cli.ipynb #d175bc84
 class Parser(argparse.ArgumentParser):
@@ -155,7 +155,12 @@ def train_parser(prog:str='monet_train', description:str=_TRAIN_HELP, examples=_
         p.add_argument('--force', action='store_true', help="Start over in --out even if it holds a run (the old one is moved aside)")
         p.add_argument('--seeds', default=None, help="Train one run per training seed, one after the other, in OUT/seed<N> "
                                                      "(e.g. 0,1,2); with --resume DIR, continue DIR/seed<N>")
-    return add_options(p, Config, shown=preset_defaults(), over_preset=True)
+    return old_names(add_options(p, Config, shown=preset_defaults(), over_preset=True))
+
+def old_names(p:Parser) -> Parser:
+    "Options under the names they had before 0.2, still read, not shown: --checkpoint is --recompute."
+    p.add_argument('--checkpoint', dest='recompute', choices=CHOICES['recompute'], default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return p
 
 def config_from_args(args:argparse.Namespace, seed:int=None) -> tuple:
     "(Config, run folder, resume) from parsed arguments; with `seed`, the run of that training seed, in <folder>/seed<N>."
@@ -344,7 +349,7 @@ def monet_bench(*,
                 amp:str=None,              # auto (bf16 where the hardware computes it natively), none or bf16 (default: the preset's, auto)
                 channels_last:bool=False,  # Channels-last memory format
                 compile:bool=False,        # torch.compile the model
-                checkpoint:str='none',     # Activation checkpointing: none, attention (recompute its steps) or all (and the VAE's)
+                recompute:str='none',      # Recompute activations in backward to save memory: none, attention (its steps) or all (and the VAE's)
                 reuse_memory:bool=True,    # On Linux CPUs, keep freed memory for reuse between steps
                 device:str='auto',         # auto, cpu, cuda or cuda:N
                 steps:int=5,               # Timed steps; the median is reported
@@ -358,14 +363,14 @@ def monet_bench(*,
     "Measure MONet's training and forward speed, memory and FLOPs for a preset, beside the looped reference."
     if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(sorted(PRESETS))}")
     over = {k: v for k, v in dict(batch_size=batch_size, K=K, size=size, amp=amp, data=data).items() if v is not None}
-    cfg = replace(PRESETS[preset](), **over, channels_last=channels_last, compile=compile, device=device, checkpoint=checkpoint,
+    cfg = replace(PRESETS[preset](), **over, channels_last=channels_last, compile=compile, device=device, recompute=recompute,
                   reuse_memory=reuse_memory)
     check_config(cfg)
     if json_file: check_output(json_file, force, '--json')
     if steps < 1 or warmup < 0: raise ValueError(f"--steps must be >= 1 and --warmup >= 0, got {steps} and {warmup}")
     if loading: open_data(cfg, 'train', cfg.batch_size)                  # bad data is an error before minutes of measuring
     cfg = replace(cfg, amp=resolve_amp(cfg.amp, resolve_device(cfg.device)))
-    keys = ('size', 'K', 'batch_size', 'amp', 'channels_last', 'compile', 'checkpoint', 'reuse_memory', 'device')
+    keys = ('size', 'K', 'batch_size', 'amp', 'channels_last', 'compile', 'recompute', 'reuse_memory', 'device')
     print(f"monet_bench: preset {preset}, " + ', '.join(f'{k} {getattr(cfg, k)}' for k in keys))
     res = dict(settings=dict(preset=preset, **{k: getattr(cfg, k) for k in keys}), machine=machine(), fast=bench_model(cfg, steps, warmup))
     print(f"  batched over slots: {format_speed(res['fast'])}   peak memory {res['fast']['peak_memory_bytes'] / 2**30:.2f} GiB")
@@ -405,9 +410,9 @@ _BENCH_EXAMPLES = ('monet_bench                                   # the CPU demo
                    'monet_bench --preset clevr64 --amp none --no-reference --json fp32.json')
 
 def bench_parser() -> Parser:
-    return add_options(Parser('monet_bench', monet_bench.__doc__, _BENCH_EXAMPLES), monet_bench, flags=dict(json_file='--json'),
-                       choices=dict(preset=sorted(PRESETS), amp=CHOICES['amp'], checkpoint=CHOICES['checkpoint'],
-                                    baseline=('seed', 'none')))
+    return old_names(add_options(Parser('monet_bench', monet_bench.__doc__, _BENCH_EXAMPLES), monet_bench, flags=dict(json_file='--json'),
+                       choices=dict(preset=sorted(PRESETS), amp=CHOICES['amp'], recompute=CHOICES['recompute'],
+                                    baseline=('seed', 'none'))))
 
 bench_main = command(monet_bench, bench_parser, 'monet_bench')
 

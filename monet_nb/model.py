@@ -19,9 +19,9 @@ from .losses import decoder_nll, kl_gaussian, mask_kl
 from .runtime import atomic_write
 
 # %% auto #0
-__all__ = ['ENC_INPUTS', 'CHECKPOINTING', 'WEIGHTS_FILE', 'LEGACY_ARCH', 'conv_block', 'check_model_size', 'unet_channels',
+__all__ = ['ENC_INPUTS', 'RECOMPUTE', 'WEIGHTS_FILE', 'LEGACY_ARCH', 'conv_block', 'check_model_size', 'unet_channels',
            'AttentionNet', 'stick_breaking', 'coord_grid', 'BroadcastDecoder', 'ComponentVAE', 'init_monet',
-           'MONetOutput', 'checkpointing_mode', 'MONet', 'count_params', 'save_monet', 'read_metadata', 'load_monet']
+           'MONetOutput', 'recompute_mode', 'MONet', 'count_params', 'save_monet', 'read_metadata', 'load_monet']
 
 # %% ../nbs/02_model.ipynb #30d8cd6b
 def conv_block(ni:int, nf:int) -> nn.Sequential:
@@ -80,13 +80,13 @@ class AttentionNet(nn.Module):
 def stick_breaking(net:nn.Module,        # Maps (x, log_scope) to logits (B, 1, H, W)
                    x:Tensor,             # Images (B, 3, H, W)
                    K:int,                # Number of slots, >= 2
-                   checkpoint:bool=False # Recompute each step's activations in backward instead of storing them
+                   recompute:bool=False  # Recompute each step's activations in backward instead of storing them
                   ) -> tuple:            # log_masks (B, K, 1, H, W), attention logits (B, K-1, 1, H, W)
     "Run the attention network K-1 times over a log-space stick-breaking scope; the last slot takes the rest."
     log_scope = x.new_zeros(x.shape[0], 1, *x.shape[2:])                # log s_0 = log 1
     log_masks, logits = [], []
     for _ in range(K - 1):
-        a = torch.utils.checkpoint.checkpoint(net, x, log_scope, use_reentrant=False) if checkpoint else net(x, log_scope)
+        a = torch.utils.checkpoint.checkpoint(net, x, log_scope, use_reentrant=False) if recompute else net(x, log_scope)
         log_masks.append(log_scope + F.logsigmoid(a))                   # log m_k
         log_scope = log_scope + F.logsigmoid(-a)                        # log s_k
         logits.append(a)
@@ -204,13 +204,13 @@ class MONetOutput:
     z: Tensor            # the latents decoded: a sample in training mode, z_mu in eval mode
 
 # %% ../nbs/02_model.ipynb #55203dfd
-CHECKPOINTING = ('none', 'attention', 'all')   # what activation checkpointing recomputes in the backward pass
+RECOMPUTE = ('none', 'attention', 'all')   # what the backward pass recomputes instead of storing, to save memory
 
-def checkpointing_mode(value) -> str:
-    "One of `CHECKPOINTING`; `True` and `False` (the old switch, in run folders written before the modes) read as all and none."
+def recompute_mode(value) -> str:
+    "One of `RECOMPUTE`; `True` and `False` (the old switch, in run folders written before the modes) read as all and none."
     if isinstance(value, bool): return 'all' if value else 'none'
-    if value not in CHECKPOINTING:
-        raise ValueError(f"checkpointing must be one of {', '.join(CHECKPOINTING)}, got {value!r}")
+    if value not in RECOMPUTE:
+        raise ValueError(f"recompute must be one of {', '.join(RECOMPUTE)}, got {value!r}")
     return value
 
 class MONet(nn.Module):
@@ -228,7 +228,7 @@ class MONet(nn.Module):
                  enc_hidden:int=256,       # Width of the component VAE encoder's MLP
                  dec_channels:int=32,      # Broadcast decoder channels
                  enc_input:str='centred',  # Component VAE input: 'centred' (2x-1, 2m-1) or 'log' (x, log m: the paper's)
-                 checkpointing:str='none', # Activation checkpointing: none, attention or all (how it trains: not saved with it)
+                 recompute:str='none',     # Recompute in backward instead of storing: none, attention or all (how it trains: not saved with it)
                 ):
         super().__init__()
         if K < 2: raise ValueError(f"MONet needs K >= 2 slots (one attention step at least), got K={K}")
@@ -238,13 +238,13 @@ class MONet(nn.Module):
         self.config = dict(K=K, size=size, z_dim=z_dim, beta=beta, gamma=gamma, sigma_bg=sigma_bg, sigma_fg=sigma_fg,
                            unet_channels=list(self.attention.channels), enc_channels=list(enc_channels), enc_hidden=enc_hidden,
                            dec_channels=dec_channels, enc_input=enc_input)
-        self.checkpointing = checkpointing   # not in `config`: not part of the architecture, a file loads without it
+        self.recompute = recompute           # not in `config`: not part of the architecture, a file loads without it
         init_monet(self)
 
     @property
-    def checkpointing(self) -> str: return self._checkpointing
-    @checkpointing.setter
-    def checkpointing(self, value): self._checkpointing = checkpointing_mode(value)
+    def recompute(self) -> str: return self._recompute
+    @recompute.setter
+    def recompute(self, value): self._recompute = recompute_mode(value)
 
     def sigmas(self, K:int, device=None) -> Tensor:
         "Decoder scales per slot: sigma_bg for slot 0, sigma_fg for the rest (filled on the device: no host-to-device copy)."
@@ -274,19 +274,19 @@ class MONet(nn.Module):
         z = z_mu + torch.randn_like(z_mu) * (0.5 * z_logvar).exp() if self.training else z_mu
         return (z_mu, z_logvar, z, *self.vae.decode(z))
 
-    def components_looped(self, x:Tensor, log_masks:Tensor, checkpoint:bool=False) -> tuple:
+    def components_looped(self, x:Tensor, log_masks:Tensor, recompute:bool=False) -> tuple:
         "The VAE called once per slot in a Python loop, as the seed did: the reference for `components` (same outputs in eval mode), "
-        "and, with `checkpoint`, the path of activation checkpointing (one slot's activations alive at a time)."
+        "and, with `recompute`, the path that recomputes them in backward (one slot's activations alive at a time)."
         ck = lambda *a: torch.utils.checkpoint.checkpoint(self._slot, *a, use_reentrant=False)   # keeps the RNG state for the recompute
-        outs = [(ck if checkpoint else self._slot)(x, log_masks[:, k]) for k in range(log_masks.shape[1])]
+        outs = [(ck if recompute else self._slot)(x, log_masks[:, k]) for k in range(log_masks.shape[1])]
         return tuple(torch.stack(t, 1) for t in zip(*outs))
 
     def forward(self, x:Tensor, K:int=None, slot_loop:bool=False) -> MONetOutput:
         K = self.K if K is None else K
         self._check_input(x, K)
-        ckpt = self.checkpointing if torch.is_grad_enabled() else 'none'
-        log_masks, _ = stick_breaking(self.attention, x, K, checkpoint=ckpt != 'none')   # (B, K, 1, H, W)
-        if ckpt == 'all': parts = self.components_looped(x, log_masks, checkpoint=True)
+        again = self.recompute if torch.is_grad_enabled() else 'none'
+        log_masks, _ = stick_breaking(self.attention, x, K, recompute=again != 'none')   # (B, K, 1, H, W)
+        if again == 'all': parts = self.components_looped(x, log_masks, recompute=True)
         else: parts = (self.components_looped if slot_loop else self.components)(x, log_masks)
         z_mu, z_logvar, z, x_mu, mask_logits = parts
         masks = log_masks.exp()

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, Sampler
-from .model import MONet, ENC_INPUTS, CHECKPOINTING, checkpointing_mode, LEGACY_ARCH, save_monet, load_monet, unet_channels
+from .model import MONet, ENC_INPUTS, RECOMPUTE, recompute_mode, LEGACY_ARCH, save_monet, load_monet, unet_channels
 from .runtime import autocast, native_bf16, resolve_amp, check_device, resolve_device, init_distributed, reuse_freed_memory
 from .data import get_dataset, materialize, parse_spec
 from .metrics import validate, val_means, selection_score
@@ -61,7 +61,7 @@ class Config:
     amp: str = 'auto'                # Mixed precision: auto (bf16 where the GPU or CPU computes it natively), bf16 or none
     channels_last: bool = False      # Channels-last memory format for the convolutions
     compile: bool = False            # torch.compile the model
-    checkpoint: str = 'none'         # Activation checkpointing: none, attention (recompute the attention steps) or all (and the VAE)
+    recompute: str = 'none'          # Recompute activations in backward to save memory: none, attention (its steps) or all (and the VAE)
     reuse_memory: bool = True        # On Linux CPUs, keep freed memory for reuse instead of returning it to the system every step
     num_workers: int = 0             # DataLoader worker processes
     cache: bool = False              # Generate or read the training images once and keep them in memory
@@ -109,7 +109,7 @@ PRESETS = {f.__name__: f for f in (cpu_demo, multi_dsprites, multi_dsprites_cpu,
 
 # %% ../nbs/05_train.ipynb #be6828d4
 CHOICES = dict(optimizer=('rmsprop', 'adam'), amp=('auto', 'none', 'bf16'), enc_input=ENC_INPUTS, lr_schedule=('constant', 'cosine'),
-               checkpoint=CHECKPOINTING)
+               recompute=RECOMPUTE)
 POSITIVE = ('n_val', 'z_dim', 'unet_base', 'unet_max', 'enc_hidden', 'dec_channels', 'batch_size',
             'steps', 'log_every', 'val_every', 'ckpt_every')
 
@@ -141,9 +141,9 @@ MODEL_FIELDS = ('K', 'size', 'z_dim', 'beta', 'gamma', 'sigma_bg', 'sigma_fg', '
 ARCH_FIELDS = ('size', 'z_dim', 'unet_base', 'unet_max', 'enc_hidden', 'dec_channels', 'enc_input')
 
 def build_model(cfg:Config, device=None) -> MONet:
-    "The MONet a configuration describes, on `device` (default: the CPU), in its memory format, with its checkpointing setting."
+    "The MONet a configuration describes, on `device` (default: the CPU), in its memory format, with its `recompute` setting."
     model = MONet(**{k: getattr(cfg, k) for k in MODEL_FIELDS}, unet_channels=unet_channels(cfg.size, cfg.unet_base, cfg.unet_max),
-                  checkpointing=cfg.checkpoint).to(device or 'cpu')
+                  recompute=cfg.recompute).to(device or 'cpu')
     return model.to(memory_format=torch.channels_last) if cfg.channels_last else model
 
 def lr_factor(cfg:Config, step:int) -> float:
@@ -186,16 +186,16 @@ class StepBatches(Sampler):
 
 # %% ../nbs/05_train.ipynb #7abf84c6
 RESUMABLE = ('steps', 'max_time', 'ckpt_minutes', 'log_every', 'val_every', 'ckpt_every', 'device', 'num_workers',
-             'compile', 'cache', 'checkpoint', 'reuse_memory', 'channels_last', 'amp', 'lr')   # lr: from the resumed step on
+             'compile', 'cache', 'recompute', 'reuse_memory', 'channels_last', 'amp', 'lr')   # lr: from the resumed step on
 
 def read_config(run:Path) -> Config:
     "The Config saved in a run folder."
     path = Path(run)/CONFIG
     if not path.exists(): raise FileNotFoundError(f"{run} is not a run folder (no {CONFIG})")
     saved = {**LEGACY_ARCH, **json.loads(path.read_text())}   # a run saved before a setting existed used its old value
+    if 'checkpoint' in saved: saved['recompute'] = recompute_mode(saved.pop('checkpoint'))   # its name until 0.2 (a bool before the modes)
     unknown = set(saved) - {f.name for f in fields(Config)}
     if unknown: raise ValueError(f"{path} has settings this version does not know: {', '.join(sorted(unknown))}")
-    if isinstance(saved.get('checkpoint'), bool): saved['checkpoint'] = checkpointing_mode(saved['checkpoint'])   # the old switch
     return Config(**saved)
 
 def resume_config(saved:Config, given:dict) -> Config:
