@@ -11,6 +11,8 @@ import torch
 from torch.utils.data import DataLoader
 from torch.utils.flop_counter import FlopCounterMode
 from .data import materialize
+from .model import unwrap
+from .metrics import summarize
 from .train import Config, train, read_config, build_model, build_optimizer, open_data, StepBatches
 from .runtime import autocast, resolve_amp, resolve_device, reuse_freed_memory, cpu_flags, BF16_FLAGS
 from .run import has_checkpoint, read_metrics
@@ -56,8 +58,7 @@ def count_flops(model, x:torch.Tensor, K:int=None, train:bool=True, slot_loop:bo
 # %% ../nbs/07_bench.ipynb #840764f7
 def saved_memory(model, x:torch.Tensor, amp:str='none') -> dict:
     "Bytes saved for backward, weights aside, by a training forward pass on `x` (batched path), by part of the model."
-    while hasattr(model, 'module') or hasattr(model, '_orig_mod'):    # unwrap DistributedDataParallel and torch.compile
-        model = getattr(model, 'module', None) or model._orig_mod
+    model = unwrap(model)
     parts = dict(attention=[model.attention], vae_encoder=[model.vae.encoder, model.vae.mlp], vae_decoder=[model.vae.decoder])
     where, tally = ['other'], dict.fromkeys([*parts, 'other'], 0)
     seen = {p.untyped_storage().data_ptr() for p in model.parameters()}   # the weights are not counted
@@ -188,7 +189,7 @@ def final_scores(per_seed:dict) -> dict:
     out = {}
     for k in CURVE_KEYS[2:]:
         v = [r['curve'][-1][k] for r in per_seed.values() if r['curve'] and isinstance(r['curve'][-1].get(k), (int, float))]
-        out[k] = dict(mean=statistics.fmean(v), std=statistics.pstdev(v), n=len(v)) if v else None
+        out[k] = summarize(v) if v else None
     return out
 
 # %% ../nbs/07_bench.ipynb #f3803b24

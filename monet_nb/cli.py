@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_cli.ipynb #e4bd8288
 from __future__ import annotations
-import argparse, inspect, json, math, os, re, statistics, sys
+import argparse, inspect, json, math, os, re, sys
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, fields, is_dataclass, replace
 from pathlib import Path
@@ -13,7 +13,7 @@ from fastcore.docments import docments
 from .runtime import check_device, resolve_device, resolve_amp, check_output
 from .data import get_dataset, has_masks, save_npz
 from .model import check_model_size
-from .metrics import fmt_summary, METRIC_NAMES, SCORES
+from .metrics import fmt_summary, summarize, METRIC_NAMES, SCORES
 from .viz import model_montage, save_figure
 from .run import REPORT, summary
 from .train import Config, PRESETS, CHOICES, Stopped, train, read_config, resume_config, check_config, open_data
@@ -254,7 +254,7 @@ def across_runs(results:list) -> dict:
     out = {}
     for k in SCORES:
         v = [r['metrics'][k]['mean'] for r in results if math.isfinite(r['metrics'][k]['mean'])]
-        out[k] = dict(mean=statistics.fmean(v), std=statistics.pstdev(v), n=len(v)) if v else dict(mean=math.nan, std=math.nan, n=0)
+        out[k] = summarize(v)                                            # nan, with n = 0, when no run has a finite score
     return out
 
 def monet_eval(runs:list=None,            # Run folders or .safetensors files; several: each scored, then the mean +- std across them

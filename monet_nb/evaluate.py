@@ -9,14 +9,14 @@ from pathlib import Path
 import torch
 from torch.utils.data import Subset
 import monet_nb
-from .model import MONet, load_monet
+from .model import MONet, load_monet, check_slots
 from .data import get_dataset, has_masks
 from .metrics import summarize, validate, objects_per_image
 from .run import CONFIG, WEIGHTS, BEST
 
 # %% auto #0
 __all__ = ['PRETRAINED_DIR', 'pretrained_names', 'model_source', 'load_model', 'eval_data', 'count_objects', 'with_objects',
-           'check_slots', 'evaluate']
+           'evaluate']
 
 # %% ../nbs/06_evaluate.ipynb #98d6b4c0
 PRETRAINED_DIR = Path(monet_nb.__file__).parent/'pretrained'
@@ -69,9 +69,6 @@ def with_objects(ds, min_objects:int=1):
     if not keep: raise ValueError(f"no image of the {len(ds)} evaluated has {min_objects} objects or more")
     return Subset(ds, keep)
 
-def check_slots(K:int|None):
-    "Raise a `ValueError` unless `K` (slots to use; None: the model's own) is at least 2."
-    if K is not None and K < 2: raise ValueError(f"K must be >= 2 (MONet needs one attention step at least), got K={K}")
 
 def evaluate(model:MONet, ds, K:int=None, batch_size:int=64, device=None, min_objects:int=1) -> dict:
     "Mean, std and count over images of ARI-FG, ARI, mSC and MSE of `model` on the images of `ds` with `min_objects` objects or more."

@@ -21,7 +21,8 @@ from .runtime import atomic_write
 # %% auto #0
 __all__ = ['ENC_INPUTS', 'RECOMPUTE', 'WEIGHTS_FILE', 'LEGACY_ARCH', 'conv_block', 'check_model_size', 'unet_channels',
            'AttentionNet', 'stick_breaking', 'coord_grid', 'BroadcastDecoder', 'ComponentVAE', 'init_monet',
-           'MONetOutput', 'recompute_mode', 'MONet', 'count_params', 'save_monet', 'read_metadata', 'load_monet']
+           'MONetOutput', 'recompute_mode', 'check_slots', 'unwrap', 'MONet', 'count_params', 'save_monet',
+           'read_metadata', 'load_monet']
 
 # %% ../nbs/02_model.ipynb #30d8cd6b
 def conv_block(ni:int, nf:int) -> nn.Sequential:
@@ -213,6 +214,15 @@ def recompute_mode(value) -> str:
         raise ValueError(f"recompute must be one of {', '.join(RECOMPUTE)}, got {value!r}")
     return value
 
+def check_slots(K:int|None, name:str='K'):
+    "Raise a `ValueError` unless `K` slots (None: a model's own) can work: MONet needs one attention step at least, K >= 2."
+    if K is not None and not K >= 2: raise ValueError(f"{name} must be >= 2 (MONet needs one attention step at least), got {K}")
+
+def unwrap(model:nn.Module) -> nn.Module:
+    "The model inside DistributedDataParallel and torch.compile wrappers, in any order."
+    while hasattr(model, 'module') or hasattr(model, '_orig_mod'): model = getattr(model, 'module', None) or model._orig_mod
+    return model
+
 class MONet(nn.Module):
     "MONet (Burgess et al. 2019): recurrent stick-breaking attention + a component VAE batched over slots."
     def __init__(self,
@@ -231,7 +241,7 @@ class MONet(nn.Module):
                  recompute:str='none',     # Recompute in backward instead of storing: none, attention or all (how it trains: not saved with it)
                 ):
         super().__init__()
-        if K < 2: raise ValueError(f"MONet needs K >= 2 slots (one attention step at least), got K={K}")
+        check_slots(K)
         store_attr('K,size,z_dim,beta,gamma,sigma_bg,sigma_fg')
         self.attention = AttentionNet(size, unet_channels)
         self.vae = ComponentVAE(size, z_dim, enc_channels, enc_hidden=enc_hidden, dec_channels=dec_channels, enc_input=enc_input)
@@ -253,11 +263,15 @@ class MONet(nn.Module):
         return s
 
     def _check_input(self, x:Tensor, K:int):
-        if K < 2: raise ValueError(f"MONet needs K >= 2 slots, got K={K}")
+        check_slots(K)
         if x.dim() != 4 or x.shape[1] != 3:
             raise ValueError(f"MONet takes RGB images (B, 3, H, W), got shape {tuple(x.shape)}")
         if tuple(x.shape[2:]) != (self.size, self.size):
             raise ValueError(f"this model was built for {self.size}x{self.size} images, got {x.shape[2]}x{x.shape[3]}")
+
+    def _sample(self, z_mu:Tensor, z_logvar:Tensor) -> Tensor:
+        "The reparameterised latent in training; the posterior mean in eval mode (deterministic outputs)."
+        return z_mu + torch.randn_like(z_mu) * (0.5 * z_logvar).exp() if self.training else z_mu
 
     def components(self, x:Tensor, log_masks:Tensor) -> tuple:
         "All K slots through the VAE in one call: (z_mu, z_logvar, z) each (B, K, Z), x_mu (B, K, C, H, W), mask_logits (B, K, 1, H, W)."
@@ -265,13 +279,13 @@ class MONet(nn.Module):
         C = x.shape[1]
         xk = x.unsqueeze(1).expand(B, K, C, H, W).reshape(B * K, C, H, W)  # slots folded into the batch
         z_mu, z_logvar = self.vae.encode(xk, log_masks.reshape(B * K, 1, H, W))
-        z = z_mu + torch.randn_like(z_mu) * (0.5 * z_logvar).exp() if self.training else z_mu
+        z = self._sample(z_mu, z_logvar)
         x_mu, mask_logits = self.vae.decode(z)
         return (*(t.view(B, K, -1) for t in (z_mu, z_logvar, z)), x_mu.view(B, K, C, H, W), mask_logits.view(B, K, 1, H, W))
 
     def _slot(self, x:Tensor, log_mask:Tensor) -> tuple:
         z_mu, z_logvar = self.vae.encode(x, log_mask)
-        z = z_mu + torch.randn_like(z_mu) * (0.5 * z_logvar).exp() if self.training else z_mu
+        z = self._sample(z_mu, z_logvar)
         return (z_mu, z_logvar, z, *self.vae.decode(z))
 
     def components_looped(self, x:Tensor, log_masks:Tensor, recompute:bool=False) -> tuple:
@@ -305,8 +319,7 @@ def count_params(m:nn.Module) -> int:
 # %% ../nbs/02_model.ipynb #5bd4b53e
 def save_monet(model:MONet, path, atomic:bool=True, **metadata) -> Path:
     "Save weights and architecture to one safetensors file (atomically unless `atomic=False`); extra metadata values are stored as strings."
-    model = getattr(model, 'module', model)                             # unwrap DistributedDataParallel
-    model = getattr(model, '_orig_mod', model)                          # unwrap torch.compile
+    model = unwrap(model)
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     meta = {'monet_config': json.dumps(model.config), **{k: str(v) for k, v in metadata.items()}}
     write = lambda p: save_file(state, str(p), metadata=meta)

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, Sampler
-from .model import MONet, ENC_INPUTS, RECOMPUTE, recompute_mode, LEGACY_ARCH, save_monet, load_monet, unet_channels
+from .model import MONet, ENC_INPUTS, RECOMPUTE, recompute_mode, check_slots, LEGACY_ARCH, save_monet, load_monet, unet_channels
 from .runtime import autocast, native_bf16, resolve_amp, check_device, resolve_device, init_distributed, reuse_freed_memory
 from .data import get_dataset, materialize, parse_spec
 from .metrics import validate, val_means, selection_score
@@ -120,7 +120,7 @@ def check_config(cfg:Config, world_size:int=1):
             raise ValueError(f"--{k.replace('_', '-')} must be one of {', '.join(options)}, got {getattr(cfg, k)!r}")
     for k in POSITIVE:
         if not getattr(cfg, k) >= 1: raise ValueError(f"--{k.replace('_', '-')} must be >= 1, got {getattr(cfg, k)}")
-    if not cfg.K >= 2: raise ValueError(f"--K must be >= 2 (MONet needs one attention step at least), got {cfg.K}")
+    check_slots(cfg.K, '--K')
     if not cfg.size >= 16 or cfg.size & (cfg.size - 1): raise ValueError(f"--size must be a power of two >= 16, got {cfg.size}")
     for k in ('lr', 'beta', 'gamma', 'sigma_bg', 'sigma_fg', 'grad_clip', 'warmup', 'num_workers', 'max_time', 'ckpt_minutes'):
         v = getattr(cfg, k)
