@@ -130,7 +130,7 @@ def command(func, parser, prog:str):
     return main
 
 # %% ../nbs/09_cli.ipynb #17888aac
-_TRAIN_HELP = """Train MONet. With no arguments: the cpu_demo preset on the built-in sprites (about 15 minutes on a laptop CPU).
+_TRAIN_HELP = """Train MONet. With no arguments: the cpu_demo preset on the built-in sprites (at most 14 minutes of training).
 
 The defaults below are the cpu_demo preset's, the settings a bare monet_train runs; --preset NAME starts from another
 preset, and every option given is applied on top of it. Where cpu_demo changes a setting, Config's own default (the

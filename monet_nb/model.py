@@ -26,7 +26,7 @@ __all__ = ['ENC_INPUTS', 'RECOMPUTE', 'WEIGHTS_FILE', 'LEGACY_ARCH', 'conv_block
 
 # %% ../nbs/02_model.ipynb #30d8cd6b
 def conv_block(ni:int, nf:int) -> nn.Sequential:
-    "The U-Net block: 3x3 conv without bias, instance norm with learned affine, ReLU (not in place: see the note above)."
+    "The U-Net block: 3x3 conv without bias, instance norm with learned affine, ReLU (not in place: in place, autograd copies the norm's output back)."
     return nn.Sequential(nn.Conv2d(ni, nf, 3, padding=1, bias=False),
                          nn.InstanceNorm2d(nf, affine=True), nn.ReLU())
 

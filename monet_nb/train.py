@@ -80,7 +80,7 @@ def field_docs(cls=Config) -> dict:
 
 # %% ../nbs/05_train.ipynb #8cdf0848
 def cpu_demo() -> Config:
-    "Built-in sprites on a laptop CPU in about 15 minutes: 32x32, K = 4, Adam 4e-4, clipped gradients, wider sigmas."
+    "Built-in sprites on a laptop CPU in minutes (at most 14 of training): 32x32, K = 4, Adam 4e-4, clipped gradients, wider sigmas."
     return Config(data='sprites:simple', size=32, K=4, optimizer='adam', lr=4e-4, batch_size=16, steps=6000, max_time=840.0,
                   sigma_bg=0.12, sigma_fg=0.2, grad_clip=5.0, log_every=50, val_every=300, ckpt_every=300, n_val=256)
 
