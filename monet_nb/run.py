@@ -74,9 +74,12 @@ class RunLock:
         except OSError as e: raise OSError(f"cannot write the run folder {self.run}: {e.strerror or e}") from None
         try:
             if fcntl: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except BlockingIOError:                                         # held by another process
             info = _lock_info(fd); os.close(fd)
             raise RunInUse(f"{self.run} is in use by {_holder(info)}") from None
+        except OSError as e:                                            # a file system without locks, for instance
+            os.close(fd)
+            raise OSError(f"cannot lock the run folder {self.run}: {e.strerror or e}") from None
         info = _lock_info(fd)
         if info and info.get('host') != socket.gethostname():
             os.close(fd)
