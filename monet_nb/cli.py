@@ -16,7 +16,7 @@ from .model import check_model_size
 from .metrics import fmt_summary, summarize, METRIC_NAMES, SCORES
 from .viz import model_montage, save_figure
 from .run import REPORT, summary
-from .train import Config, PRESETS, CHOICES, Stopped, train, read_config, resume_config, check_config, open_data
+from .train import Config, PRESETS, CHOICES, Stopped, train, read_config, resume_config, check_config, open_data, field_docs
 from .evaluate import pretrained_names, load_model, eval_data, evaluate, check_slots
 from .bench import (bench_model, bench_data, machine, format_speed, matmul_rate, seed_config, learning_curves,
     plot_learning, format_learning)
@@ -57,7 +57,7 @@ def _kind(annotation) -> str:
 
 def options_of(source) -> list:
     "The `Option`s of a function (its parameters; those before `*` are positional) or of a dataclass (its fields), with their comments."
-    docs = {k: (v or '') for k, v in docments(source).items()}
+    docs = field_docs(source) if is_dataclass(source) else {k: (v or '') for k, v in docments(source).items()}   # a dataclass's and its bases'
     if is_dataclass(source): return [Option(f.name, _kind(f.type), f.default, docs.get(f.name, '')) for f in fields(source)]
     return [Option(p.name, _kind(p.annotation), None if p.default is p.empty else p.default, docs.get(p.name, ''),
                    p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD), p.default is p.empty)

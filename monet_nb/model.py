@@ -5,29 +5,33 @@
 # %% ../nbs/02_model.ipynb #feecbc57
 from __future__ import annotations
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, asdict, fields, replace
 import torch
 import torch.nn.functional as F
 import torch.utils.checkpoint
 from torch import nn, Tensor
 import inspect, json
 from pathlib import Path
-from fastcore.basics import store_attr
+from fastcore.basics import store_attr, patch
 from safetensors import SafetensorError
 from safetensors.torch import save_file, load_file, safe_open
 from .losses import decoder_nll, kl_gaussian, mask_kl
 from .runtime import atomic_write
 
 # %% auto #0
-__all__ = ['ENC_INPUTS', 'RECOMPUTE', 'WEIGHTS_FILE', 'LEGACY_ARCH', 'conv_block', 'check_model_size', 'unet_channels',
+__all__ = ['PADDINGS', 'SCOPE_INPUTS', 'DOWNSAMPLES', 'ENC_INPUTS', 'ENC_CHANNELS', 'ATTENTION_NETS', 'COMPONENT_VAES',
+           'LEGACY_ARCH', 'RECOMPUTE', 'WEIGHTS_FILE', 'conv_block', 'check_model_size', 'unet_channels',
            'AttentionNet', 'stick_breaking', 'coord_grid', 'BroadcastDecoder', 'ComponentVAE', 'init_monet',
-           'MONetOutput', 'recompute_mode', 'check_slots', 'unwrap', 'MONet', 'count_params', 'save_monet',
-           'read_metadata', 'load_monet']
+           'MONetConfig', 'unet_attention', 'broadcast_vae', 'build_part', 'model_config', 'MONetOutput',
+           'recompute_mode', 'check_slots', 'unwrap', 'MONet', 'count_params', 'save_monet', 'read_metadata',
+           'load_monet']
 
 # %% ../nbs/02_model.ipynb #30d8cd6b
-def conv_block(ni:int, nf:int) -> nn.Sequential:
-    "The U-Net block: 3x3 conv without bias, instance norm with learned affine, ReLU (not in place: in place, autograd copies the norm's output back)."
-    return nn.Sequential(nn.Conv2d(ni, nf, 3, padding=1, bias=False),
+PADDINGS = ('zeros', 'replicate', 'reflect')   # how the U-Net's convolutions pad their input: with zeros (the usual), or from its edge
+
+def conv_block(ni:int, nf:int, padding:str='zeros') -> nn.Sequential:
+    "The U-Net block: 3x3 conv without bias (padded as `padding` says), instance norm with learned affine, ReLU (not in place: in place, autograd copies the norm's output back)."
+    return nn.Sequential(nn.Conv2d(ni, nf, 3, padding=1, padding_mode=padding, bias=False),
                          nn.InstanceNorm2d(nf, affine=True), nn.ReLU())
 
 def check_model_size(size:int):
@@ -41,37 +45,60 @@ def unet_channels(size:int, base:int=32, max_channels:int=64) -> tuple:
     return tuple(min(base * 2**i, max_channels) for i in range(int(math.log2(size)) - 1))
 
 # %% ../nbs/02_model.ipynb #6b470b53
+SCOPE_INPUTS = ('log', 'centred')   # what the attention network sees: (x, log s), the paper's, or (2x - 1, 2s - 1), both in [-1, 1]
+DOWNSAMPLES = ('nearest', 'average')   # how the U-Net halves its maps: keep every other pixel (nearest) or average 2x2 blocks
+
+def _check_choice(name:str, value, options):
+    if value not in options: raise ValueError(f"{name} must be one of {', '.join(options)}, got {value!r}")
+
 class AttentionNet(nn.Module):
     "MONet's attention U-Net: (image, log scope) -> one logit per pixel."
     def __init__(self,
                  size:int=64,              # Image side (square, power of two >= 16)
                  channels:tuple=None,      # Channels per level, full resolution first (default: `unet_channels(size)`)
                  mlp_hidden:int=128,       # Hidden units of the bottleneck MLP (two layers)
-                 in_channels:int=4,        # RGB + log scope
+                 in_channels:int=4,        # RGB + scope
+                 scope_input:str='log',    # How the image and the scope are given: log (x, log s) or centred (2x - 1, 2s - 1)
+                 padding:str='zeros',      # Padding of every 3x3 convolution: one of `PADDINGS`
+                 downsample:str='nearest', # How the maps are halved between levels: one of `DOWNSAMPLES`
                 ):
         super().__init__()
         channels = tuple(channels or unet_channels(size))
-        check_model_size(size)
+        check_model_size(size); _check_choice('scope_input', scope_input, SCOPE_INPUTS); _check_choice('padding', padding, PADDINGS)
+        _check_choice('downsample', downsample, DOWNSAMPLES)
         if len(channels) != int(math.log2(size)) - 1:
             raise ValueError(f"a {size}x{size} U-Net has {int(math.log2(size)) - 1} levels, got {len(channels)} channel widths")
-        store_attr('size,channels')
+        store_attr('size,channels,mlp_hidden,scope_input,padding,downsample')
         ins = (in_channels,) + channels[:-1]
-        self.down = nn.ModuleList(conv_block(ni, nf) for ni, nf in zip(ins, channels))
+        self.down = nn.ModuleList(conv_block(ni, nf, padding) for ni, nf in zip(ins, channels))
         n = channels[-1] * 4 * 4
         self.mlp = nn.Sequential(nn.Linear(n, mlp_hidden), nn.ReLU(inplace=True),
                                  nn.Linear(mlp_hidden, mlp_hidden), nn.ReLU(inplace=True),
                                  nn.Linear(mlp_hidden, n), nn.ReLU(inplace=True))
         outs = (channels[0],) + channels[:-1]
-        self.up = nn.ModuleList(conv_block(2 * c, nf) for c, nf in zip(channels, outs))
+        self.up = nn.ModuleList(conv_block(2 * c, nf, padding) for c, nf in zip(channels, outs))
         self.out = nn.Conv2d(channels[0], 1, 1)
 
+    def inputs(self, x:Tensor, log_scope:Tensor) -> Tensor:
+        "What the U-Net sees, (B, 4, H, W): the image and the scope, as `scope_input` says."
+        if self.scope_input == 'log': return torch.cat([x, log_scope], 1)
+        return torch.cat([2 * x - 1, 2 * log_scope.exp() - 1], 1)
+
+    def halve(self, h:Tensor) -> Tensor:
+        "Halve a map's resolution between levels, as `downsample` says."
+        return F.interpolate(h, scale_factor=0.5, mode='nearest') if self.downsample == 'nearest' else F.avg_pool2d(h, 2)
+
+    def bottleneck(self, h:Tensor) -> Tensor:
+        "The MLP over the whole 4x4 map, (B, C, 4, 4) -> (B, C, 4, 4): the one part that knows positions by construction."
+        return self.mlp(h.flatten(1)).view_as(h)
+
     def forward(self, x:Tensor, log_scope:Tensor) -> Tensor:
-        h, skips = torch.cat([x, log_scope], 1), []                    # (B, 4, H, W)
+        h, skips = self.inputs(x, log_scope), []                       # (B, 4, H, W)
         for i, block in enumerate(self.down):
-            if i > 0: h = F.interpolate(h, scale_factor=0.5, mode='nearest')
+            if i > 0: h = self.halve(h)
             h = block(h)
             skips.append(h)
-        h = self.mlp(h.flatten(1)).view_as(h)                          # (B, C, 4, 4)
+        h = self.bottleneck(h)                                          # (B, C, 4, 4)
         for i in reversed(range(len(self.up))):
             h = self.up[i](torch.cat([h, skips[i]], 1))
             if i > 0: h = F.interpolate(h, scale_factor=2.0, mode='nearest')
@@ -131,7 +158,7 @@ class BroadcastDecoder(nn.Module):
         return torch.sigmoid(out[:, :3]), out[:, 3:]
 
 # %% ../nbs/02_model.ipynb #7060134c
-ENC_INPUTS = ('centred', 'log')
+ENC_INPUTS = ('centred', 'log', 'centred_image', 'centred_mask')   # the encoder's input: see `ComponentVAE.inputs`
 
 class ComponentVAE(nn.Module):
     "MONet's component VAE: encode (image, log mask) to a diagonal Gaussian over z, decode z to a mean image and a mask logit."
@@ -141,11 +168,11 @@ class ComponentVAE(nn.Module):
                  enc_channels:tuple=(32, 32, 64, 64),  # Channels of the four stride-2 3x3 convolutions
                  enc_hidden:int=256,            # Width of the encoder MLP
                  dec_channels:int=32,           # Channels of the broadcast decoder
-                 enc_input:str='centred',       # What the encoder sees: 'centred' (2x-1, 2m-1) or 'log' (x, log m: the paper's)
+                 enc_input:str='centred',       # What the encoder sees: one of `ENC_INPUTS`
                 ):
         super().__init__()
         check_model_size(size)
-        if enc_input not in ENC_INPUTS: raise ValueError(f"enc_input must be one of {', '.join(ENC_INPUTS)}, got {enc_input!r}")
+        _check_choice('enc_input', enc_input, ENC_INPUTS)
         store_attr('size,z_dim,enc_input')
         ins = (4,) + tuple(enc_channels[:-1])
         self.encoder = nn.Sequential(*[m for ni, nf in zip(ins, enc_channels)
@@ -154,11 +181,15 @@ class ComponentVAE(nn.Module):
         self.mlp = nn.Sequential(nn.Flatten(), nn.Linear(n, enc_hidden), nn.ReLU(inplace=True), nn.Linear(enc_hidden, 2 * z_dim))
         self.decoder = BroadcastDecoder(size, z_dim, dec_channels)
 
+    def inputs(self, x:Tensor, log_mask:Tensor) -> Tensor:
+        "What the encoder sees, (N, 4, H, W): centred (2x - 1, 2m - 1), log (x, log m), centred_image (2x - 1, log m) or centred_mask (x, 2m - 1)."
+        image = 2 * x - 1 if self.enc_input in ('centred', 'centred_image') else x
+        mask = 2 * log_mask.exp() - 1 if self.enc_input in ('centred', 'centred_mask') else log_mask
+        return torch.cat([image, mask], 1)
+
     def encode(self, x:Tensor, log_mask:Tensor) -> tuple:
         "(N, 3, H, W) images and (N, 1, H, W) log masks -> posterior mean and log-variance, each (N, z_dim)."
-        if self.enc_input == 'centred': h = torch.cat([2 * x - 1, 2 * log_mask.exp() - 1], 1)   # (N, 4, H, W), all in [-1, 1]
-        else: h = torch.cat([x, log_mask], 1)
-        return self.mlp(self.encoder(h)).chunk(2, dim=1)
+        return self.mlp(self.encoder(self.inputs(x, log_mask))).chunk(2, dim=1)
 
     def decode(self, z:Tensor) -> tuple:
         "(N, z_dim) latents -> RGB means (N, 3, H, W) in [0, 1] and mask logits (N, 1, H, W)."
@@ -186,6 +217,67 @@ def _init_relu_layers(root:nn.Module):
             if isinstance(m, (nn.Conv2d, nn.Linear)) and isinstance(nxt, nn.ReLU):
                 nn.init.kaiming_normal_(m.weight, mode='fan_in', nonlinearity='relu')
                 if m.bias is not None: nn.init.zeros_(m.bias)
+
+# %% ../nbs/02_model.ipynb #5ec368b4
+ENC_CHANNELS = (32, 32, 64, 64)   # the component VAE encoder's four stride-2 convolutions, as the paper gives them
+
+@dataclass
+class MONetConfig:
+    "Every setting of a MONet: what `MONet` builds, what its file records, and the model part of a training `Config`."
+    K: int = 7                       # Number of slots
+    size: int = 64                   # Image side in pixels (a power of two >= 16)
+    z_dim: int = 16                  # Latent size per slot
+    beta: float = 0.5                # Weight of the latent KL
+    gamma: float = 0.5               # Weight of the mask KL
+    sigma_bg: float = 0.09           # Decoder scale of the background slot
+    sigma_fg: float = 0.11           # Decoder scale of the other slots
+    attention_net: str = 'unet'      # The attention network, by its name in ATTENTION_NETS
+    unet_base: int = 32              # U-Net channels at full resolution (doubling per level up to --unet-max)
+    unet_max: int = 64               # Largest U-Net channel width
+    unet_hidden: int = 128           # Hidden units of the U-Net's bottleneck MLP
+    scope_input: str = 'log'         # Attention input: log (x, log s: the paper's) or centred (2x-1, 2s-1)
+    padding: str = 'zeros'           # Padding of the U-Net's 3x3 convolutions: zeros, replicate or reflect
+    downsample: str = 'nearest'      # How the U-Net halves its maps: nearest (every other pixel) or average (2x2 means)
+    component_vae: str = 'broadcast' # The component VAE, by its name in COMPONENT_VAES
+    enc_hidden: int = 256            # Width of the component VAE encoder's MLP
+    dec_channels: int = 32           # Channels of the broadcast decoder's convolutions
+    enc_input: str = 'centred'       # Component VAE input: centred (2x-1, 2m-1: learns faster), log (x, log m: the paper's), centred_image or centred_mask
+
+# %% ../nbs/02_model.ipynb #4250587b
+def unet_attention(c:MONetConfig) -> AttentionNet:
+    "The paper's attention U-Net, as `c` describes it."
+    return AttentionNet(c.size, unet_channels(c.size, c.unet_base, c.unet_max), c.unet_hidden, scope_input=c.scope_input,
+                        padding=c.padding, downsample=c.downsample)
+
+def broadcast_vae(c:MONetConfig) -> ComponentVAE:
+    "The paper's component VAE, with its spatial broadcast decoder, as `c` describes it."
+    return ComponentVAE(c.size, c.z_dim, ENC_CHANNELS, enc_hidden=c.enc_hidden, dec_channels=c.dec_channels, enc_input=c.enc_input)
+
+ATTENTION_NETS = dict(unet=unet_attention)      # name -> function(MONetConfig) -> module: (x, log scope) -> logits (B, 1, H, W)
+COMPONENT_VAES = dict(broadcast=broadcast_vae)  # name -> function(MONetConfig) -> module with encode(x, log m) and decode(z)
+
+def build_part(kind:str, c:MONetConfig) -> nn.Module:
+    "The network `c` names for `kind` ('attention_net' or 'component_vae'), as its factory builds it (`init_monet` initialises it)."
+    table = ATTENTION_NETS if kind == 'attention_net' else COMPONENT_VAES
+    _check_choice(kind, getattr(c, kind), tuple(table))
+    return table[getattr(c, kind)](c)
+
+# %% ../nbs/02_model.ipynb #a66cb218
+LEGACY_ARCH = dict(enc_input='log', enc_hidden=32)   # what files saved before these settings existed were built with
+
+def model_config(saved:dict, source:str='the file') -> MONetConfig:
+    "The `MONetConfig` of a saved dict (a file's metadata): older versions' settings read, unknown ones refused, one line each."
+    d = {**LEGACY_ARCH, **saved}
+    if 'unet_channels' in d:                                            # versions up to 0.2 saved the U-Net's widths
+        widths = tuple(d.pop('unet_channels'))
+        d['unet_base'], d['unet_max'] = widths[0], max(widths)
+        if unet_channels(d.get('size', 64), widths[0], max(widths)) != widths:
+            raise ValueError(f"{source} has U-Net widths {list(widths)}, which are not a base doubling up to a maximum")
+    if tuple(d.pop('enc_channels', ENC_CHANNELS)) != ENC_CHANNELS:
+        raise ValueError(f"{source} has other encoder widths than {list(ENC_CHANNELS)}: register its component VAE in COMPONENT_VAES")
+    if unknown := set(d) - {f.name for f in fields(MONetConfig)}:
+        raise ValueError(f"{source} was saved with settings this version of MONet does not know: {', '.join(sorted(unknown))}")
+    return MONetConfig(**d)
 
 # %% ../nbs/02_model.ipynb #b4b7ff2b
 @dataclass
@@ -223,33 +315,33 @@ def unwrap(model:nn.Module) -> nn.Module:
     while hasattr(model, 'module') or hasattr(model, '_orig_mod'): model = getattr(model, 'module', None) or model._orig_mod
     return model
 
+# %% ../nbs/02_model.ipynb #c03a409b
 class MONet(nn.Module):
     "MONet (Burgess et al. 2019): recurrent stick-breaking attention + a component VAE batched over slots."
     def __init__(self,
-                 K:int=7,                  # Number of slots (can be changed per call)
-                 size:int=64,              # Image side: square, power of two >= 16
-                 z_dim:int=16,             # Latent size per slot
-                 beta:float=0.5,           # Weight of the latent KL
-                 gamma:float=0.5,          # Weight of the mask KL
-                 sigma_bg:float=0.09,      # Decoder scale of the background slot (slot 0)
-                 sigma_fg:float=0.11,      # Decoder scale of the other slots
-                 unet_channels:tuple=None, # U-Net channels per level (default: 32 then 64)
-                 enc_channels:tuple=(32, 32, 64, 64),  # Component VAE encoder channels
-                 enc_hidden:int=256,       # Width of the component VAE encoder's MLP
-                 dec_channels:int=32,      # Broadcast decoder channels
-                 enc_input:str='centred',  # Component VAE input: 'centred' (2x-1, 2m-1) or 'log' (x, log m: the paper's)
-                 recompute:str='none',     # Recompute in backward instead of storing: none, attention or all (how it trains: not saved with it)
+                 config:MONetConfig=None,   # The settings (default: `MONetConfig()`); `model.config`, recorded in its files
+                 attention:nn.Module=None,  # The attention network (default: the one `config.attention_net` names)
+                 vae:nn.Module=None,        # The component VAE (default: the one `config.component_vae` names)
+                 recompute:str='none',      # Recompute in backward instead of storing: none, attention or all (how it trains: not saved with it)
+                 **settings,                # `MONetConfig` fields over `config`'s, e.g. MONet(K=4, size=32)
                 ):
         super().__init__()
-        check_slots(K)
-        store_attr('K,size,z_dim,beta,gamma,sigma_bg,sigma_fg')
-        self.attention = AttentionNet(size, unet_channels)
-        self.vae = ComponentVAE(size, z_dim, enc_channels, enc_hidden=enc_hidden, dec_channels=dec_channels, enc_input=enc_input)
-        self.config = dict(K=K, size=size, z_dim=z_dim, beta=beta, gamma=gamma, sigma_bg=sigma_bg, sigma_fg=sigma_fg,
-                           unet_channels=list(self.attention.channels), enc_channels=list(enc_channels), enc_hidden=enc_hidden,
-                           dec_channels=dec_channels, enc_input=enc_input)
-        self.recompute = recompute           # not in `config`: not part of the architecture, a file loads without it
-        init_monet(self)
+        if unknown := set(settings) - {f.name for f in fields(MONetConfig)}:
+            raise TypeError(f"MONet has no setting {', '.join(sorted(unknown))} (see MONetConfig)")
+        self.config = c = replace(config or MONetConfig(), **settings)
+        check_slots(c.K); check_model_size(c.size)
+        self.attention = attention if attention is not None else build_part('attention_net', c)
+        self.vae = vae if vae is not None else build_part('component_vae', c)
+        for part, given in ((self.attention, attention), (self.vae, vae)):
+            if given is None: init_monet(part)                          # after both are built: the random stream of earlier versions
+        self.recompute = recompute           # not in `config`: not part of the model, a file loads without it
+
+    def __getattr__(self, name:str):
+        "Parameters and parts as any module has them; then the settings: `model.K`, `model.size`, `model.beta`..."
+        try: return super().__getattr__(name)
+        except AttributeError:
+            if name != 'config' and name in MONetConfig.__dataclass_fields__: return getattr(self.config, name)
+            raise
 
     @property
     def recompute(self) -> str: return self._recompute
@@ -262,54 +354,63 @@ class MONet(nn.Module):
         s[0] = self.sigma_bg
         return s
 
-    def _check_input(self, x:Tensor, K:int):
-        check_slots(K)
-        if x.dim() != 4 or x.shape[1] != 3:
-            raise ValueError(f"MONet takes RGB images (B, 3, H, W), got shape {tuple(x.shape)}")
-        if tuple(x.shape[2:]) != (self.size, self.size):
-            raise ValueError(f"this model was built for {self.size}x{self.size} images, got {x.shape[2]}x{x.shape[3]}")
+# %% ../nbs/02_model.ipynb #6806f7d0
+@patch
+def _check_input(self:MONet, x:Tensor, K:int):
+    check_slots(K)
+    if x.dim() != 4 or x.shape[1] != 3:
+        raise ValueError(f"MONet takes RGB images (B, 3, H, W), got shape {tuple(x.shape)}")
+    if tuple(x.shape[2:]) != (self.size, self.size):
+        raise ValueError(f"this model was built for {self.size}x{self.size} images, got {x.shape[2]}x{x.shape[3]}")
 
-    def _sample(self, z_mu:Tensor, z_logvar:Tensor) -> Tensor:
-        "The reparameterised latent in training; the posterior mean in eval mode (deterministic outputs)."
-        return z_mu + torch.randn_like(z_mu) * (0.5 * z_logvar).exp() if self.training else z_mu
+@patch
+def forward(self:MONet, x:Tensor, K:int=None, slot_loop:bool=False) -> MONetOutput:
+    "Masks, components, reconstruction and the loss of a batch of images (B, 3, H, W), with `K` slots (default: the model's)."
+    K = self.K if K is None else K
+    self._check_input(x, K)
+    again = self.recompute if torch.is_grad_enabled() else 'none'
+    log_masks, _ = stick_breaking(self.attention, x, K, recompute=again != 'none')   # (B, K, 1, H, W)
+    if again == 'all': parts = self.components_looped(x, log_masks, recompute=True)
+    else: parts = (self.components_looped if slot_loop else self.components)(x, log_masks)
+    z_mu, z_logvar, z, x_mu, mask_logits = parts
+    masks = log_masks.exp()
+    nll = decoder_nll(x, x_mu, log_masks, self.sigmas(K, x.device), check=False)
+    kl = kl_gaussian(z_mu, z_logvar).sum(1)
+    mkl = mask_kl(log_masks, mask_logits)
+    loss = (nll + self.beta * kl + self.gamma * mkl).mean()
+    return MONetOutput(loss=loss, nll=nll.mean(), kl=kl.mean(), mask_kl=mkl.mean(), masks=masks, log_masks=log_masks,
+                       x_mu=x_mu, mask_logits=mask_logits, recon=(masks * x_mu).sum(1), z_mu=z_mu, z_logvar=z_logvar, z=z)
 
-    def components(self, x:Tensor, log_masks:Tensor) -> tuple:
-        "All K slots through the VAE in one call: (z_mu, z_logvar, z) each (B, K, Z), x_mu (B, K, C, H, W), mask_logits (B, K, 1, H, W)."
-        B, K, _, H, W = log_masks.shape
-        C = x.shape[1]
-        xk = x.unsqueeze(1).expand(B, K, C, H, W).reshape(B * K, C, H, W)  # slots folded into the batch
-        z_mu, z_logvar = self.vae.encode(xk, log_masks.reshape(B * K, 1, H, W))
-        z = self._sample(z_mu, z_logvar)
-        x_mu, mask_logits = self.vae.decode(z)
-        return (*(t.view(B, K, -1) for t in (z_mu, z_logvar, z)), x_mu.view(B, K, C, H, W), mask_logits.view(B, K, 1, H, W))
+# %% ../nbs/02_model.ipynb #65f866ae
+@patch
+def components(self:MONet, x:Tensor, log_masks:Tensor) -> tuple:
+    "All K slots through the VAE in one call: (z_mu, z_logvar, z) each (B, K, Z), x_mu (B, K, C, H, W), mask_logits (B, K, 1, H, W)."
+    B, K, _, H, W = log_masks.shape
+    C = x.shape[1]
+    xk = x.unsqueeze(1).expand(B, K, C, H, W).reshape(B * K, C, H, W)  # slots folded into the batch
+    z_mu, z_logvar = self.vae.encode(xk, log_masks.reshape(B * K, 1, H, W))
+    z = self._sample(z_mu, z_logvar)
+    x_mu, mask_logits = self.vae.decode(z)
+    return (*(t.view(B, K, -1) for t in (z_mu, z_logvar, z)), x_mu.view(B, K, C, H, W), mask_logits.view(B, K, 1, H, W))
 
-    def _slot(self, x:Tensor, log_mask:Tensor) -> tuple:
-        z_mu, z_logvar = self.vae.encode(x, log_mask)
-        z = self._sample(z_mu, z_logvar)
-        return (z_mu, z_logvar, z, *self.vae.decode(z))
+@patch
+def _sample(self:MONet, z_mu:Tensor, z_logvar:Tensor) -> Tensor:
+    "The reparameterised latent in training; the posterior mean in eval mode (deterministic outputs)."
+    return z_mu + torch.randn_like(z_mu) * (0.5 * z_logvar).exp() if self.training else z_mu
 
-    def components_looped(self, x:Tensor, log_masks:Tensor, recompute:bool=False) -> tuple:
-        "The VAE called once per slot in a Python loop, as the seed did: the reference for `components` (same outputs in eval mode), "
-        "and, with `recompute`, the path that recomputes them in backward (one slot's activations alive at a time)."
-        ck = lambda *a: torch.utils.checkpoint.checkpoint(self._slot, *a, use_reentrant=False)   # keeps the RNG state for the recompute
-        outs = [(ck if recompute else self._slot)(x, log_masks[:, k]) for k in range(log_masks.shape[1])]
-        return tuple(torch.stack(t, 1) for t in zip(*outs))
+@patch
+def _slot(self:MONet, x:Tensor, log_mask:Tensor) -> tuple:
+    z_mu, z_logvar = self.vae.encode(x, log_mask)
+    z = self._sample(z_mu, z_logvar)
+    return (z_mu, z_logvar, z, *self.vae.decode(z))
 
-    def forward(self, x:Tensor, K:int=None, slot_loop:bool=False) -> MONetOutput:
-        K = self.K if K is None else K
-        self._check_input(x, K)
-        again = self.recompute if torch.is_grad_enabled() else 'none'
-        log_masks, _ = stick_breaking(self.attention, x, K, recompute=again != 'none')   # (B, K, 1, H, W)
-        if again == 'all': parts = self.components_looped(x, log_masks, recompute=True)
-        else: parts = (self.components_looped if slot_loop else self.components)(x, log_masks)
-        z_mu, z_logvar, z, x_mu, mask_logits = parts
-        masks = log_masks.exp()
-        nll = decoder_nll(x, x_mu, log_masks, self.sigmas(K, x.device), check=False)
-        kl = kl_gaussian(z_mu, z_logvar).sum(1)
-        mkl = mask_kl(log_masks, mask_logits)
-        loss = (nll + self.beta * kl + self.gamma * mkl).mean()
-        return MONetOutput(loss=loss, nll=nll.mean(), kl=kl.mean(), mask_kl=mkl.mean(), masks=masks, log_masks=log_masks,
-                           x_mu=x_mu, mask_logits=mask_logits, recon=(masks * x_mu).sum(1), z_mu=z_mu, z_logvar=z_logvar, z=z)
+@patch
+def components_looped(self:MONet, x:Tensor, log_masks:Tensor, recompute:bool=False) -> tuple:
+    "The VAE called once per slot in a Python loop, as the reference implementation does: the reference for `components` (same "
+    "outputs in eval mode), and, with `recompute`, the path that recomputes them in backward (one slot's activations alive at a time)."
+    ck = lambda *a: torch.utils.checkpoint.checkpoint(self._slot, *a, use_reentrant=False)   # keeps the RNG state for the recompute
+    outs = [(ck if recompute else self._slot)(x, log_masks[:, k]) for k in range(log_masks.shape[1])]
+    return tuple(torch.stack(t, 1) for t in zip(*outs))
 
 # %% ../nbs/02_model.ipynb #cacf7a76
 def count_params(m:nn.Module) -> int:
@@ -321,7 +422,7 @@ def save_monet(model:MONet, path, atomic:bool=True, **metadata) -> Path:
     "Save weights and architecture to one safetensors file (atomically unless `atomic=False`); extra metadata values are stored as strings."
     model = unwrap(model)
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    meta = {'monet_config': json.dumps(model.config), **{k: str(v) for k, v in metadata.items()}}
+    meta = {'monet_config': json.dumps(asdict(model.config)), **{k: str(v) for k, v in metadata.items()}}
     write = lambda p: save_file(state, str(p), metadata=meta)
     if not atomic: write(path); return Path(path)
     return atomic_write(path, write)
@@ -342,17 +443,12 @@ def read_metadata(path) -> dict:
         with safe_open(str(path), 'pt') as f: return f.metadata() or {}
     except (SafetensorError, OSError) as e: raise ValueError(f"{path} is not a readable safetensors file: {e}") from None
 
-LEGACY_ARCH = dict(enc_input='log', enc_hidden=32)   # what files saved before these settings existed were built with
-
 def load_monet(path, device='cpu', **overrides) -> MONet:
-    "Rebuild a MONet from a file written by `save_monet` (or a run folder holding model.safetensors), in eval mode."
+    "Rebuild a MONet from a file written by `save_monet` (or a run folder holding model.safetensors), in eval mode; `overrides` are settings (e.g. K)."
     path = _weights_file(path)
     meta = read_metadata(path)
     if 'monet_config' not in meta: raise ValueError(f"{path} holds no MONet architecture (metadata key 'monet_config')")
-    config = {**LEGACY_ARCH, **json.loads(meta['monet_config']), **overrides}
-    unknown = set(config) - set(inspect.signature(MONet).parameters)
-    if unknown: raise ValueError(f"{path} was saved with settings this version of MONet does not know: {', '.join(sorted(unknown))}")
-    model = MONet(**config)
+    model = MONet(model_config(json.loads(meta['monet_config']), str(path)), **overrides)
     state = load_file(str(path))
     if bad := [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]:
         raise ValueError(f"{path} holds non-finite values ({len(bad)} of {len(state)} tensors, {bad[0]} first): the file is damaged")

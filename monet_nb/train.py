@@ -10,7 +10,8 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, Sampler
-from .model import MONet, ENC_INPUTS, RECOMPUTE, recompute_mode, check_slots, LEGACY_ARCH, save_monet, load_monet, unet_channels
+from .model import (MONet, MONetConfig, ENC_INPUTS, SCOPE_INPUTS, PADDINGS, DOWNSAMPLES, ATTENTION_NETS, COMPONENT_VAES, RECOMPUTE, recompute_mode,
+                    check_slots, LEGACY_ARCH, model_config, save_monet, load_monet)
 from .runtime import autocast, native_bf16, resolve_amp, check_device, resolve_device, init_distributed, reuse_freed_memory
 from .data import get_dataset, materialize, parse_spec
 from .metrics import validate, val_means, selection_score
@@ -18,34 +19,21 @@ from .run import (CONFIG, BEST, prepare_run, write_config, rng_state, set_rng_st
                           RunLog, RunLock, montage_path, write_report)
 
 # %% auto #0
-__all__ = ['PRESETS', 'CHOICES', 'POSITIVE', 'MODEL_FIELDS', 'ARCH_FIELDS', 'RESUMABLE', 'SPLITLESS', 'Config', 'field_docs',
-           'cpu_demo', 'multi_dsprites', 'multi_dsprites_cpu', 'tetrominoes', 'clevr64', 'clevr128', 'check_config',
-           'build_model', 'lr_factor', 'build_optimizer', 'StepBatches', 'read_config', 'resume_config',
-           'NonFiniteGuard', 'open_data', 'Stopped', 'Trainer', 'train']
+__all__ = ['PRESETS', 'CHOICES', 'POSITIVE', 'RESUMABLE', 'SPLITLESS', 'Config', 'field_docs', 'cpu_demo', 'multi_dsprites',
+           'multi_dsprites_cpu', 'tetrominoes', 'clevr64', 'clevr128', 'check_config', 'model_part', 'build_model',
+           'lr_factor', 'build_optimizer', 'StepBatches', 'read_config', 'resume_config', 'NonFiniteGuard', 'open_data',
+           'Stopped', 'Trainer', 'train']
 
 # %% ../nbs/05_train.ipynb #cb2c0c66
 @dataclass
-class Config:
-    "Every setting of a training run. Defaults are the paper's but for `enc_input` and `amp`; presets change a few."
+class Config(MONetConfig):
+    "Every setting of a training run: the model's (`MONetConfig`'s fields, first) and these. Defaults are the paper's but for `enc_input` and `amp`."
     # data
     data: str = 'sprites'            # Data spec: sprites[:variant], bitmaps:<file>, tetrominoes, clevr:<dir>, tfrecord:<file>, npz:<file>, folder:<dir>
-    size: int = 64                   # Image side in pixels (a power of two >= 16)
     n_train: int = None              # Training images (default: the data set's own train split, 60000 for generators)
     n_val: int = 320                 # Images of the fixed held-out validation split
     val_data: str = None             # Data spec to validate on (default: the val split of --data; npz and folder data have none)
     data_seed: int = 0               # Seed of generated data; fixed, so runs with different --seed share the val split
-    # model
-    K: int = 7                       # Number of slots
-    z_dim: int = 16                  # Latent size per slot
-    beta: float = 0.5                # Weight of the latent KL
-    gamma: float = 0.5               # Weight of the mask KL
-    sigma_bg: float = 0.09           # Decoder scale of the background slot
-    sigma_fg: float = 0.11           # Decoder scale of the other slots
-    unet_base: int = 32              # U-Net channels at full resolution (doubling per level up to --unet-max)
-    unet_max: int = 64               # Largest U-Net channel width
-    enc_hidden: int = 256            # Width of the component VAE encoder's MLP
-    dec_channels: int = 32           # Channels of the broadcast decoder's convolutions
-    enc_input: str = 'centred'       # Component VAE input: centred (2x-1, 2m-1: learns faster) or log (x, log m: the paper's)
     # optimisation
     optimizer: str = 'rmsprop'       # rmsprop (the paper's) or adam
     lr: float = 1e-4                 # Learning rate
@@ -73,10 +61,13 @@ class Config:
 
 # %% ../nbs/05_train.ipynb #c5a044f2
 def field_docs(cls=Config) -> dict:
-    "The comment beside each field of a dataclass, by field name (empty where the source cannot be read)."
-    try: src = inspect.getsource(cls)
-    except (OSError, TypeError): return {}
-    return dict(re.findall(r'^\s+(\w+)\s*:[^=\n]*=[^#\n]*#\s*(.*?)\s*$', src, re.M))
+    "The comment beside each field of a dataclass and of the dataclasses it inherits from, by field name (empty where the source cannot be read)."
+    docs = {}
+    for c in reversed(cls.__mro__[:-1]):                               # base classes first: a subclass's comment wins
+        try: src = inspect.getsource(c)
+        except (OSError, TypeError): continue
+        docs.update(re.findall(r'^\s+(\w+)\s*:[^=\n]*=[^#\n]*#\s*(.*?)\s*$', src, re.M))
+    return docs
 
 # %% ../nbs/05_train.ipynb #8cdf0848
 def cpu_demo() -> Config:
@@ -98,7 +89,7 @@ def tetrominoes() -> Config:
     return Config(data='tetrominoes', size=32, K=4, grad_clip=5.0)
 
 def clevr64() -> Config:
-    "CLEVR v1.0, standard crop, 64x64, K = 11 (the seed's setting)."
+    "CLEVR v1.0, standard crop, 64x64, K = 11 (the reference implementation's setting)."
     return Config(data='clevr:CLEVR_v1.0', size=64, K=11, grad_clip=5.0)
 
 def clevr128() -> Config:
@@ -109,8 +100,9 @@ PRESETS = {f.__name__: f for f in (cpu_demo, multi_dsprites, multi_dsprites_cpu,
 
 # %% ../nbs/05_train.ipynb #be6828d4
 CHOICES = dict(optimizer=('rmsprop', 'adam'), amp=('auto', 'none', 'bf16'), enc_input=ENC_INPUTS, lr_schedule=('constant', 'cosine'),
-               recompute=RECOMPUTE)
-POSITIVE = ('n_val', 'z_dim', 'unet_base', 'unet_max', 'enc_hidden', 'dec_channels', 'batch_size',
+               recompute=RECOMPUTE, scope_input=SCOPE_INPUTS, padding=PADDINGS, downsample=DOWNSAMPLES, attention_net=tuple(ATTENTION_NETS),
+               component_vae=tuple(COMPONENT_VAES))
+POSITIVE = ('n_val', 'z_dim', 'unet_base', 'unet_max', 'unet_hidden', 'enc_hidden', 'dec_channels', 'batch_size',
             'steps', 'log_every', 'val_every', 'ckpt_every')
 
 def check_config(cfg:Config, world_size:int=1):
@@ -137,13 +129,13 @@ def check_config(cfg:Config, world_size:int=1):
                          f"use --device cuda (each process takes its LOCAL_RANK)")
 
 # %% ../nbs/05_train.ipynb #c856018b
-MODEL_FIELDS = ('K', 'size', 'z_dim', 'beta', 'gamma', 'sigma_bg', 'sigma_fg', 'enc_hidden', 'dec_channels', 'enc_input')
-ARCH_FIELDS = ('size', 'z_dim', 'unet_base', 'unet_max', 'enc_hidden', 'dec_channels', 'enc_input')
+def model_part(cfg:Config) -> MONetConfig:
+    "The model's settings in a run's `Config`."
+    return MONetConfig(**{f.name: getattr(cfg, f.name) for f in fields(MONetConfig)})
 
 def build_model(cfg:Config, device=None) -> MONet:
     "The MONet a configuration describes, on `device` (default: the CPU), in its memory format, with its `recompute` setting."
-    model = MONet(**{k: getattr(cfg, k) for k in MODEL_FIELDS}, unet_channels=unet_channels(cfg.size, cfg.unet_base, cfg.unet_max),
-                  recompute=cfg.recompute).to(device or 'cpu')
+    model = MONet(model_part(cfg), recompute=cfg.recompute).to(device or 'cpu')
     return model.to(memory_format=torch.channels_last) if cfg.channels_last else model
 
 def lr_factor(cfg:Config, step:int) -> float:
@@ -202,7 +194,7 @@ def resume_config(saved:Config, given:dict) -> Config:
     "The saved config with the options given again applied; anything but RESUMABLE options must match."
     for k, v in given.items():
         if k not in RESUMABLE and getattr(saved, k) != v:
-            what = 'architecture' if k in ARCH_FIELDS + ('K',) else 'setting'
+            what = 'architecture' if k in MONetConfig.__dataclass_fields__ else 'setting'
             raise ValueError(f"cannot resume with --{k.replace('_', '-')} {v}: the run was trained with {getattr(saved, k)} "
                              f"(a different {what}); start a new run with --out instead")
     return replace(saved, **{k: v for k, v in given.items() if k in RESUMABLE})
@@ -279,7 +271,7 @@ class _Signals:
     def __exit__(self, *exc):
         for s, h in self.old.items(): signal.signal(s, h)
 
-# %% ../nbs/05_train.ipynb #877854fc
+# %% ../nbs/05_train.ipynb #bd65f32a
 @dataclass
 class Trainer:
     "The training loop's state: what it trains, where, and how far it got."
@@ -295,46 +287,7 @@ class Trainer:
     best: float = -math.inf        # best selection score of a validation so far
     train_s: float = 0.0           # seconds spent in training steps, over all invocations
 
-def _setup(cfg, run, resume, force, rank=0, world=1, local_rank=0, lock=None) -> tuple:
-    "(Trainer, train data, val data), everything checked and built; on resume, with the checkpoint's state. Rank 0 takes `lock`."
-    if resume:
-        saved = read_config(run)
-        cfg = resume_config(saved, {f.name: getattr(cfg, f.name) for f in fields(Config) if getattr(cfg, f.name) != getattr(saved, f.name)})
-    check_config(cfg, world)
-    device = resolve_device(cfg.device, local_rank)
-    cfg = replace(cfg, amp=resolve_amp(cfg.amp, device))                # config.json records what ran
-    if rank == 0: _say_amp(cfg.amp, device)
-    if device.type == 'cuda': torch.cuda.set_device(device)
-    train_ds, val_ds = open_data(cfg, 'train', cfg.n_train), open_data(cfg, 'val', cfg.n_val)
-    _on_rank0(lambda: prepare_run(run, cfg, resume, force, lock), rank, world)
-    torch.manual_seed(cfg.seed)
-    if device.type == 'cpu' and cfg.reuse_memory: reuse_freed_memory()
-    model = build_model(cfg, device)
-    st = Trainer(cfg, Path(run), model, *build_optimizer(cfg, model), device, rank, world)
-    if resume: _resume(st)
-    else: torch.manual_seed(cfg.seed + 1 + rank)                        # latent samples differ between processes
-    return st, train_ds, val_ds
-
-def _resume(st:Trainer):
-    "Load the run's checkpoint into the model, optimiser, schedule and this process's random state."
-    _on_rank0(lambda: load_checkpoint(st.run), st.rank, st.world)      # rank 0 alone repairs an interrupted save
-    trainer, saved = load_checkpoint(st.run), load_monet(st.run)
-    if saved.config != {**st.model.config, 'K': saved.config['K']}:
-        raise ValueError(f"the checkpoint in {st.run} has another architecture than its config.json: {saved.config} vs {st.model.config}")
-    st.model.load_state_dict(saved.state_dict())
-    st.opt.load_state_dict(trainer['optimizer']); st.sched.load_state_dict(trainer['scheduler'])
-    if st.sched.base_lrs != [st.cfg.lr] * len(st.opt.param_groups):     # resumed with another --lr: it applies from here on
-        st.sched.base_lrs = [st.cfg.lr] * len(st.opt.param_groups)
-        for g in st.opt.param_groups: g['initial_lr'], g['lr'] = st.cfg.lr, st.cfg.lr * lr_factor(st.cfg, trainer['step'])
-    states = trainer['rng']
-    if len(states) == st.world: set_rng_state(states[st.rank], st.device)
-    else:                                                               # another number of processes: fresh streams
-        if st.rank == 0:
-            print(f"note: {st.run} was saved by {len(states)} process(es), resumed by {st.world}: the random streams restart",
-                  file=sys.stderr)
-        torch.manual_seed(hash((trainer['step'], st.rank)) % 2**31)
-    st.step, st.best, st.train_s = trainer['step'], trainer.get('best', -math.inf), trainer.get('train_s', 0.0)
-
+# %% ../nbs/05_train.ipynb #c175f4e5
 def _on_rank0(fn, rank, world):
     "Run `fn` on rank 0; every process then raises rank 0's error, or goes on (so none waits forever at a barrier)."
     err = None
@@ -353,48 +306,104 @@ def _say_amp(amp:str, device):
         else ' (this device computes bf16 natively: --amp auto or bf16 would be faster)')
     print(f"mixed precision: {how} on {device}{note}", file=sys.stderr)
 
-# %% ../nbs/05_train.ipynb #b69118c0
-def _step(st:Trainer, step_fn, batch) -> tuple:
+# %% ../nbs/05_train.ipynb #7757f3bc
+def _resume(trainer:Trainer):
+    "Load the run's checkpoint into the model, optimiser, schedule and this process's random state."
+    _on_rank0(lambda: load_checkpoint(trainer.run), trainer.rank, trainer.world)   # rank 0 alone repairs an interrupted save
+    state, weights = load_checkpoint(trainer.run), load_monet(trainer.run)   # the Trainer's saved state (trainer.pt), the model's
+    if replace(weights.config, K=trainer.model.K) != trainer.model.config:
+        raise ValueError(f"the checkpoint in {trainer.run} has another architecture than its config.json: "
+                         f"{weights.config} vs {trainer.model.config}")
+    trainer.model.load_state_dict(weights.state_dict())
+    trainer.opt.load_state_dict(state['optimizer']); trainer.sched.load_state_dict(state['scheduler'])
+    lr = trainer.cfg.lr
+    if trainer.sched.base_lrs != [lr] * len(trainer.opt.param_groups):  # resumed with another --lr: it applies from here on
+        trainer.sched.base_lrs = [lr] * len(trainer.opt.param_groups)
+        for g in trainer.opt.param_groups: g['initial_lr'], g['lr'] = lr, lr * lr_factor(trainer.cfg, state['step'])
+    states = state['rng']
+    if len(states) == trainer.world: set_rng_state(states[trainer.rank], trainer.device)
+    else:                                                               # another number of processes: fresh streams
+        if trainer.rank == 0:
+            print(f"note: {trainer.run} was saved by {len(states)} process(es), resumed by {trainer.world}: the random streams restart",
+                  file=sys.stderr)
+        torch.manual_seed(hash((state['step'], trainer.rank)) % 2**31)
+    trainer.step, trainer.best, trainer.train_s = state['step'], state.get('best', -math.inf), state.get('train_s', 0.0)
+
+# %% ../nbs/05_train.ipynb #c98194ce
+def _setup(cfg, run, resume, force, rank=0, world=1, local_rank=0, lock=None) -> tuple:
+    "(Trainer, train data, val data), everything checked and built; on resume, with the checkpoint's state. Rank 0 takes `lock`."
+    if resume:
+        saved = read_config(run)
+        cfg = resume_config(saved, {f.name: getattr(cfg, f.name) for f in fields(Config)
+                                    if getattr(cfg, f.name) != getattr(saved, f.name)})
+    check_config(cfg, world)
+    device = resolve_device(cfg.device, local_rank)
+    cfg = replace(cfg, amp=resolve_amp(cfg.amp, device))                # config.json records what ran
+    if rank == 0: _say_amp(cfg.amp, device)
+    if device.type == 'cuda': torch.cuda.set_device(device)
+    train_ds, val_ds = open_data(cfg, 'train', cfg.n_train), open_data(cfg, 'val', cfg.n_val)
+    _on_rank0(lambda: prepare_run(run, cfg, resume, force, lock), rank, world)
+    torch.manual_seed(cfg.seed)
+    if device.type == 'cpu' and cfg.reuse_memory: reuse_freed_memory()
+    model = build_model(cfg, device)
+    trainer = Trainer(cfg, Path(run), model, *build_optimizer(cfg, model), device, rank, world)
+    if resume: _resume(trainer)
+    else: torch.manual_seed(cfg.seed + 1 + rank)                        # latent samples differ between processes
+    return trainer, train_ds, val_ds
+
+# %% ../nbs/05_train.ipynb #bc2d82e3
+def _step(trainer:Trainer, step_fn, batch) -> tuple:
     "One optimiser step; returns the model output and the gradient norm (before clipping)."
-    x = batch['image'].to(st.device, non_blocking=True)
-    if st.cfg.channels_last: x = x.contiguous(memory_format=torch.channels_last)
-    with autocast(st.device, st.cfg.amp): out = step_fn(x)
-    st.opt.zero_grad(set_to_none=True)
+    x = batch['image'].to(trainer.device, non_blocking=True)
+    if trainer.cfg.channels_last: x = x.contiguous(memory_format=torch.channels_last)
+    with autocast(trainer.device, trainer.cfg.amp): out = step_fn(x)
+    trainer.opt.zero_grad(set_to_none=True)
     out.loss.backward()
-    gnorm = torch.nn.utils.clip_grad_norm_(st.model.parameters(), st.cfg.grad_clip or math.inf)
-    st.opt.step(); st.sched.step()
+    gnorm = torch.nn.utils.clip_grad_norm_(trainer.model.parameters(), trainer.cfg.grad_clip or math.inf)
+    trainer.opt.step(); trainer.sched.step()
     return out, gnorm
 
-def _log_train(st:Trainer, log, bar, meter, clock):
+# %% ../nbs/05_train.ipynb #c2265dec
+class _Speed:
+    "Images per second over the training steps since the last `restart` (the loop restarts it after validations and checkpoints)."
+    def __init__(self, step:int, batch_size:int): self.batch_size = batch_size; self.restart(step)
+    def restart(self, step:int): self.t0, self.step0 = time.perf_counter(), step
+    def images_per_s(self, step:int) -> float: return (step - self.step0) * self.batch_size / (time.perf_counter() - self.t0)
+
+def _log_train(trainer:Trainer, log, bar, meter, speed:_Speed):
     vals = meter.read()
-    vals['images_per_s'] = (st.step - clock[1]) * st.cfg.batch_size / (time.perf_counter() - clock[0])
-    vals['train_s'], vals['lr'] = st.train_s, st.opt.param_groups[0]['lr']
-    log.scalars(st.step, 'train', vals)
+    vals['images_per_s'] = speed.images_per_s(trainer.step)
+    vals['train_s'], vals['lr'] = trainer.train_s, trainer.opt.param_groups[0]['lr']
+    log.scalars(trainer.step, 'train', vals)
     bar.set_postfix({k: f'{v:.4g}' for k, v in vals.items()}, refresh=False)
 
-def _checkpoint(st:Trainer):
+# %% ../nbs/05_train.ipynb #9e2dbdc0
+def _checkpoint(trainer:Trainer):
     "Gather every process's random state; rank 0 checks the weights are finite and saves."
-    states = [rng_state(st.device)]
-    if st.world > 1:
-        states = [None] * st.world; dist.all_gather_object(states, rng_state(st.device))
-    if not torch.stack([p.isfinite().all() for p in st.model.parameters()]).all():   # identical on every process under DDP
-        raise FloatingPointError(f"the weights became non-finite by step {st.step}; the last good checkpoint in {st.run} is kept")
-    if st.rank == 0: save_checkpoint(st.run, st.model, st.opt, st.sched, st.step, rng=states, best=st.best, train_s=st.train_s)
+    states = [rng_state(trainer.device)]
+    if trainer.world > 1:
+        states = [None] * trainer.world; dist.all_gather_object(states, rng_state(trainer.device))
+    if not torch.stack([p.isfinite().all() for p in trainer.model.parameters()]).all():   # identical on every process under DDP
+        raise FloatingPointError(f"the weights became non-finite by step {trainer.step}; the last good checkpoint in {trainer.run} is kept")
+    if trainer.rank == 0:
+        save_checkpoint(trainer.run, trainer.model, trainer.opt, trainer.sched, trainer.step, rng=states, best=trainer.best,
+                        train_s=trainer.train_s)
 
-def _validate_and_report(st:Trainer, val_ds, log):
+# %% ../nbs/05_train.ipynb #2c1905fb
+def _validate_and_report(trainer:Trainer, val_ds, log):
     "Validation: scores to the logs, a montage, the report, and best.safetensors when the selection score improves."
     from monet_nb.viz import model_montage, save_figure, figure_array
-    cfg, run = st.cfg, st.run
-    scores = validate(st.model, val_ds, batch_size=cfg.batch_size, amp=cfg.amp, channels_last=cfg.channels_last)
+    cfg, run = trainer.cfg, trainer.run
+    scores = validate(trainer.model, val_ds, batch_size=cfg.batch_size, amp=cfg.amp, channels_last=cfg.channels_last)
     means = val_means(scores)
-    log.scalars(st.step, 'val', {**means, 'train_s': st.train_s})
-    fig = model_montage(st.model, val_ds, n=4)
-    save_figure(montage_path(run, st.step), fig)
-    log.image(st.step, 'val/montage', figure_array(fig))
+    log.scalars(trainer.step, 'val', {**means, 'train_s': trainer.train_s})
+    fig = model_montage(trainer.model, val_ds, n=4)
+    save_figure(montage_path(run, trainer.step), fig)
+    log.image(trainer.step, 'val/montage', figure_array(fig))
     score = selection_score(means)
-    if math.isfinite(score) and score > st.best:
-        st.best = score
-        save_monet(st.model, run/BEST, step=st.step, ari_fg=means['ari_fg'], ari_fg_2plus=means['ari_fg_2plus'])
+    if math.isfinite(score) and score > trainer.best:
+        trainer.best = score
+        save_monet(trainer.model, run/BEST, step=trainer.step, ari_fg=means['ari_fg'], ari_fg_2plus=means['ari_fg_2plus'])
     write_report(run)
 
 def _final_report(run):
@@ -429,7 +438,7 @@ class _Timer:
         dist.all_reduce(t, op=dist.ReduceOp.MAX)                        # every process stops or saves at the same step
         return tuple(bool(v) for v in t.tolist())
 
-# %% ../nbs/05_train.ipynb #6f4aea19
+# %% ../nbs/05_train.ipynb #f5c0d6e5
 def train(cfg:Config,              # The run's settings
           out,                     # The run folder
           resume:bool=False,       # Continue the run in `out`: its config.json is used; only RESUMABLE settings may differ here
@@ -441,58 +450,68 @@ def train(cfg:Config,              # The run's settings
     lock = RunLock(out)                                                 # one writer per run folder, for the run's life
     try:
         with _Signals() as signals:
-            st, train_ds, val_ds = _setup(cfg, Path(out), resume, force, rank, world, local_rank, lock)
-            if st.step >= st.cfg.steps:                                 # nothing to do: the folder is left as it was
-                if rank == 0: print(f"{out} is already at step {st.step} of {st.cfg.steps}: pass a larger --steps to continue")
-                return st.model.eval()
-            if resume: _on_rank0(lambda: write_config(st.run, st.cfg), rank, world)   # the resume proceeds: record its settings
-            return _loop(st, train_ds, val_ds, progress, signals)
+            trainer, train_ds, val_ds = _setup(cfg, Path(out), resume, force, rank, world, local_rank, lock)
+            if trainer.step >= trainer.cfg.steps:                       # nothing to do: the folder is left as it was
+                if rank == 0: print(f"{out} is already at step {trainer.step} of {trainer.cfg.steps}: pass a larger --steps to continue")
+                return trainer.model.eval()
+            if resume: _on_rank0(lambda: write_config(trainer.run, trainer.cfg), rank, world)   # it proceeds: record its settings
+            return _loop(trainer, train_ds, val_ds, progress, signals)
     finally:
         lock.release()
         if created: dist.destroy_process_group()
 
-def _loop(st:Trainer, train_ds, val_ds, progress:bool, signals:_Signals) -> MONet:
-    cfg, run, model = st.cfg, st.run, st.model
+# %% ../nbs/05_train.ipynb #31404da4
+def _batches(trainer:Trainer, train_ds) -> DataLoader:
+    "The training batches from the run's step on: the data order is a function of the step (`StepBatches`)."
+    cfg = trainer.cfg
     if cfg.cache: train_ds = materialize(train_ds)
-    sampler = StepBatches(len(train_ds), cfg.batch_size, cfg.seed, st.step, cfg.steps, st.rank, st.world)
-    loader = DataLoader(train_ds, batch_sampler=sampler, num_workers=cfg.num_workers, pin_memory=st.device.type == 'cuda',
-                        persistent_workers=cfg.num_workers > 0, generator=torch.Generator().manual_seed(cfg.seed))
-    net = model
-    if st.world > 1: net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[st.device] if st.device.type == 'cuda' else None)
-    step_fn = torch.compile(net) if cfg.compile else net
-    log, guard, meter = RunLog(run, active=st.rank == 0, since=st.step), NonFiniteGuard(), _Meter()
-    log.status(st.step, 'running')
-    bar = _progress(cfg, st.step, progress and st.rank == 0)
-    model.train(); clock = [time.perf_counter(), st.step]               # speed is measured over training steps only
-    timer, status = _Timer(st.train_s, cfg, st.world, st.device), 'failed'
+    sampler = StepBatches(len(train_ds), cfg.batch_size, cfg.seed, trainer.step, cfg.steps, trainer.rank, trainer.world)
+    return DataLoader(train_ds, batch_sampler=sampler, num_workers=cfg.num_workers, pin_memory=trainer.device.type == 'cuda',
+                      persistent_workers=cfg.num_workers > 0, generator=torch.Generator().manual_seed(cfg.seed))
+
+def _step_fn(trainer:Trainer):
+    "What a step calls: the model, wrapped in DistributedDataParallel under torchrun, compiled with --compile."
+    net, dev = trainer.model, trainer.device
+    if trainer.world > 1: net = torch.nn.parallel.DistributedDataParallel(net, device_ids=[dev] if dev.type == 'cuda' else None)
+    return torch.compile(net) if trainer.cfg.compile else net
+
+# %% ../nbs/05_train.ipynb #7bb5992a
+def _loop(trainer:Trainer, train_ds, val_ds, progress:bool, signals:_Signals) -> MONet:
+    cfg, run, model = trainer.cfg, trainer.run, trainer.model
+    loader, step_fn = _batches(trainer, train_ds), _step_fn(trainer)
+    log, guard, meter = RunLog(run, active=trainer.rank == 0, since=trainer.step), NonFiniteGuard(), _Meter()
+    log.status(trainer.step, 'running')
+    bar = _progress(cfg, trainer.step, progress and trainer.rank == 0)
+    model.train(); speed = _Speed(trainer.step, cfg.batch_size)             # measured over training steps only
+    timer, status = _Timer(trainer.train_s, cfg, trainer.world, trainer.device), 'failed'
     try:
-        for step, batch in zip(range(st.step, cfg.steps), loader):
-            out, gnorm = _step(st, step_fn, batch)
+        for step, batch in zip(range(trainer.step, cfg.steps), loader):
+            out, gnorm = _step(trainer, step_fn, batch)
             guard.update(step, out.loss, gnorm); meter.add(out)
-            st.step = done = step + 1
+            trainer.step = done = step + 1
             timed_out, ckpt_due, stop = timer.check(done % cfg.log_every == 0, signals.signum is not None)
             last = done == cfg.steps or timed_out or stop
             bar.update(1)
             logs, vals, ckpt = (done % k == 0 or last for k in (cfg.log_every, cfg.val_every, cfg.ckpt_every))
             vals, ckpt = vals and not stop, ckpt or ckpt_due                 # a signal: checkpoint now, validate later
             if not (logs or vals or ckpt): continue
-            timer.pause(); st.train_s = timer.seconds
-            guard.check(run, st.world)                                  # every process, at the same steps
-            if logs: _log_train(st, log, bar, meter, clock)
-            if vals and st.rank == 0: _validate_and_report(st, val_ds, log)
-            if ckpt: _checkpoint(st); timer.checkpointed()
-            clock[:] = [time.perf_counter(), done]
+            timer.pause(); trainer.train_s = timer.seconds
+            guard.check(run, trainer.world)                                  # every process, at the same steps
+            if logs: _log_train(trainer, log, bar, meter, speed)
+            if vals and trainer.rank == 0: _validate_and_report(trainer, val_ds, log)
+            if ckpt: _checkpoint(trainer); timer.checkpointed()
+            speed.restart(done)
             timer.resume()
             if stop: status = 'stopped'; break
             if timed_out:
-                if st.rank == 0:
+                if trainer.rank == 0:
                     print(f"stopped at step {done} after --max-time {cfg.max_time:g} s of training; continue with --resume {run}")
                 status = 'paused'; break
         else: status = 'finished'
     except KeyboardInterrupt: status = 'interrupted'; raise
     finally:
-        bar.close(); log.status(st.step, status); log.close()
-        if st.rank == 0: _final_report(run)
-    if status == 'stopped': raise Stopped(signals.signum, st.step, run)
-    if st.world > 1: dist.barrier()                                     # every process returns after rank 0 has saved
+        bar.close(); log.status(trainer.step, status); log.close()
+        if trainer.rank == 0: _final_report(run)
+    if status == 'stopped': raise Stopped(signals.signum, trainer.step, run)
+    if trainer.world > 1: dist.barrier()                                     # every process returns after rank 0 has saved
     return model.eval()

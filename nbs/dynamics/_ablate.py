@@ -1,86 +1,62 @@
-"""Exploratory ablations of the training-dynamics chapter (08_dynamics): train the cpu_demo setting with one change,
-score ARI-FG on the validation split (all 256 scenes, and the scenes with 2+ objects) every --every steps.
+"""Ablations of the training-dynamics chapter (08_dynamics), run through the package: the cpu_demo setting with one change,
+trained by `monet_nb.train.train` and validated by its `validate` on the 256 validation scenes every --every steps; one line
+of results is appended to --out.
 
-    OMP_NUM_THREADS=1 python nbs/dynamics/_ablate.py --variant paper+cent --seed 0 --steps 1200 --out results.jsonl
+    OMP_NUM_THREADS=1 python nbs/dynamics/_ablate.py --variant paper+cent --seed 0 --steps 1200 --out nbs/dynamics/ablations.jsonl
 
-Variants are '+'-joined changes to the model as it was before this chapter (`paper`: the encoder sees x and log m, and
+A variant is '+'-joined settings over `paper`, the model as it was before that chapter (the encoder sees x and log m, and
 its MLP has 32 units, as earlier versions built it by mistake):
-  cent   encoder input (2x - 1, 2m - 1)        centx  only the image centred     probm  only the mask as 2m - 1
-  h256   the paper's 256-unit encoder MLP       repl   replicate padding in the U-Net
-  cscope the attention network sees (2x - 1, 2s - 1) instead of (x, log s)
+  cent   --enc-input centred (2x - 1, 2m - 1)   centx  --enc-input centred_image   probm  --enc-input centred_mask
+  h256   --enc-hidden 256 (the paper's)        repl   --padding replicate
+  cscope --scope-input centred: the attention network sees (2x - 1, 2s - 1) instead of (x, log s)
+Each run is an ordinary run folder, RUNS/<variant>-seed<N> (an older one there is moved aside, not deleted).
 Not part of the package: the `_` keeps nbdev from exporting or testing it."""
-import argparse, json, time
-import torch, torch.nn.functional as F
-from torch.utils.data import DataLoader
-from monet_nb import model as M
-from monet_nb.train import cpu_demo, build_model, build_optimizer, StepBatches, autocast
-from monet_nb.data import get_dataset
-from monet_nb.metrics import ari
+import argparse, json
+from dataclasses import replace
+from pathlib import Path
+from monet_nb.train import cpu_demo, train
+from monet_nb.run import read_metrics
 
-p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-p.add_argument('--variant', default='paper'); p.add_argument('--seed', type=int, default=0)
-p.add_argument('--steps', type=int, default=900); p.add_argument('--every', type=int, default=300)
-p.add_argument('--amp', default='bf16'); p.add_argument('--bs', type=int, default=16); p.add_argument('--lr', type=float, default=4e-4)
-p.add_argument('--sigma', default=None, help='sigma_bg/sigma_fg, e.g. 0.12/0.20')
-p.add_argument('--K', type=int, default=4); p.add_argument('--out', default=None)
-a = p.parse_args()
-V = set(a.variant.split('+'))
+VARIANTS = dict(paper=dict(enc_input='log', enc_hidden=32), cent=dict(enc_input='centred'),
+                centx=dict(enc_input='centred_image'), probm=dict(enc_input='centred_mask'), h256=dict(enc_hidden=256),
+                repl=dict(padding='replicate'), cscope=dict(scope_input='centred'))
 
-def encode(self, x, log_mask):                                          # the encoder input variants
-    xx = 2 * x - 1 if V & {'cent', 'centx'} else x
-    mm = 2 * log_mask.exp() - 1 if V & {'cent', 'probm'} else log_mask
-    return self.mlp(self.encoder(torch.cat([xx, mm], 1))).chunk(2, dim=1)
-M.ComponentVAE.encode = encode
+def settings(variant:str) -> dict:
+    "The `Config` settings of a '+'-joined variant, applied left to right."
+    out = {}
+    for name in variant.split('+'):
+        if name not in VARIANTS: raise SystemExit(f"_ablate.py: unknown variant {name!r}; known: {', '.join(VARIANTS)}")
+        out.update(VARIANTS[name])
+    return out
 
-if 'cscope' in V:
-    def attention_forward(self, x, log_scope):
-        h, skips = torch.cat([2 * x - 1, 2 * log_scope.exp() - 1], 1), []
-        for i, block in enumerate(self.down):
-            if i > 0: h = F.interpolate(h, scale_factor=0.5, mode='nearest')
-            h = block(h); skips.append(h)
-        h = self.mlp(h.flatten(1)).view_as(h)
-        for i in reversed(range(len(self.up))):
-            h = self.up[i](torch.cat([h, skips[i]], 1))
-            if i > 0: h = F.interpolate(h, scale_factor=2.0, mode='nearest')
-        return self.out(h)
-    M.AttentionNet.forward = attention_forward
-if 'repl' in V:
-    _block = M.conv_block
-    def conv_block(ni, nf):
-        s = _block(ni, nf); s[0].padding_mode = 'replicate'; return s
-    M.conv_block = conv_block
+def history(run:Path) -> list:
+    "One entry per validation: the step, seconds of training, the mean training loss since the last log, and the scores."
+    recs = read_metrics(run)
+    loss = {r['step']: r['loss'] for r in recs if r.get('split') == 'train'}
+    return [dict(step=r['step'], t=round(r['train_s'], 1), loss=round(loss.get(r['step'], float('nan')), 1),
+                 ari_fg=round(r['ari_fg'], 4), ari_fg2=round(r['ari_fg_2plus'], 4), mse=round(r['mse'], 4))
+            for r in recs if r.get('split') == 'val']
 
-cfg = cpu_demo()
-cfg.seed, cfg.K, cfg.batch_size, cfg.lr = a.seed, a.K, a.bs, a.lr
-cfg.enc_input, cfg.enc_hidden = 'log', 256 if 'h256' in V else 32     # 'log' here: encode() above decides what the encoder sees
-if a.sigma: cfg.sigma_bg, cfg.sigma_fg = map(float, a.sigma.split('/'))
-torch.manual_seed(cfg.seed)
-model = build_model(cfg)
-opt, sched = build_optimizer(cfg, model)
-torch.manual_seed(cfg.seed + 1)
-train_ds = get_dataset(cfg.data, split='train', size=cfg.size, seed=0)
-val_ds = get_dataset(cfg.data, split='val', size=cfg.size, n=256, seed=0)
-vx = torch.stack([val_ds[i]['image'] for i in range(256)]); vm = torch.stack([val_ds[i]['mask'] for i in range(256)])
-multi = torch.tensor([len(set(m.unique().tolist()) - {0}) for m in vm]) >= 2
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--variant', default='paper'); p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--steps', type=int, default=900); p.add_argument('--every', type=int, default=300)
+    p.add_argument('--amp', default='bf16'); p.add_argument('--bs', type=int, default=16); p.add_argument('--lr', type=float, default=4e-4)
+    p.add_argument('--sigma', default=None, help='sigma_bg/sigma_fg, e.g. 0.12/0.20 (default: 0.09/0.11, the paper\'s, as the demo had then)')
+    p.add_argument('--K', type=int, default=4); p.add_argument('--out', default=None, help='a .jsonl file to append the result to')
+    p.add_argument('--runs', default='runs/ablate', help='where the run folders go')
+    a = p.parse_args()
+    cfg = replace(cpu_demo(), sigma_bg=0.09, sigma_fg=0.11, seed=a.seed, K=a.K, batch_size=a.bs, lr=a.lr, amp=a.amp, steps=a.steps,
+                  max_time=0.0, n_val=256,
+                  log_every=a.every, val_every=a.every, ckpt_every=a.steps, **settings(a.variant))
+    if a.sigma: cfg = replace(cfg, **dict(zip(('sigma_bg', 'sigma_fg'), map(float, a.sigma.split('/')))))
+    run = Path(a.runs)/f'{a.variant}-seed{a.seed}'
+    train(cfg, run, force=True, progress=False)
+    hist = history(run)
+    for h in hist: print(json.dumps(h), flush=True)
+    res = dict(variant=a.variant, seed=a.seed, sigma=a.sigma, beta=cfg.beta, gamma=cfg.gamma, bs=a.bs, lr=a.lr, K=a.K, amp=a.amp,
+               hist=hist)
+    if a.out:
+        with open(a.out, 'a') as f: f.write(json.dumps(res) + '\n')
 
-def evaluate():
-    model.eval()
-    with torch.no_grad(), autocast('cpu', a.amp): outs = [model(vx[i:i + 64]) for i in range(0, 256, 64)]
-    pred = torch.cat([o.masks.argmax(1)[:, 0] for o in outs]); recon = torch.cat([o.recon.float() for o in outs])
-    s = ari(vm, pred, fg_only=True)
-    model.train()
-    return dict(ari_fg=s.nanmean().item(), ari_fg2=s[multi].nanmean().item(), mse=((recon - vx)**2).mean().item())
-
-loader = DataLoader(train_ds, batch_sampler=StepBatches(len(train_ds), cfg.batch_size, cfg.seed, 0, a.steps), num_workers=0)
-model.train(); t0 = time.time(); hist = []
-for step, batch in enumerate(loader):
-    with autocast('cpu', a.amp): out = model(batch['image'])
-    opt.zero_grad(set_to_none=True); out.loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip); opt.step(); sched.step()
-    done = step + 1
-    if done % a.every == 0 or done == a.steps:
-        r = dict(step=done, t=round(time.time() - t0, 1), loss=round(out.loss.item(), 1), **{k: round(v, 4) for k, v in evaluate().items()})
-        hist.append(r); print(json.dumps(r), flush=True)
-res = dict(variant=a.variant, seed=a.seed, sigma=a.sigma, beta=cfg.beta, gamma=cfg.gamma, bs=a.bs, lr=a.lr, K=a.K, amp=a.amp, hist=hist)
-if a.out:
-    with open(a.out, 'a') as f: f.write(json.dumps(res) + '\n')
+if __name__ == '__main__': main()
