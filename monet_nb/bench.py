@@ -20,8 +20,8 @@ from .viz import _new_figure
 
 # %% auto #0
 __all__ = ['THRESHOLDS', 'CURVE_KEYS', 'time_steps', 'peak_memory', 'count_flops', 'saved_memory', 'bench_model', 'bench_data',
-           'machine', 'matmul_rate', 'seed_config', 'format_speed', 'time_to', 'summarize_times', 'final_scores',
-           'learning_curves', 'plot_learning', 'format_learning']
+           'machine', 'matmul_rate', 'seed_config', 'format_speed', 'bench_all', 'time_to', 'summarize_times',
+           'final_scores', 'learning_curves', 'plot_learning', 'format_learning']
 
 # %% ../nbs/07_bench.ipynb #ec651850
 def time_steps(fn, steps:int=5, warmup:int=2, device='cpu') -> list:
@@ -157,6 +157,58 @@ def format_speed(r:dict) -> str:
     "One line: training and forward images/s, FLOPs per image, achieved FLOP/s."
     return (f"train {r['train_images_per_s']:8.1f} img/s   forward {r['forward_images_per_s']:8.1f} img/s   "
             f"{r['train_gflop_per_image']:6.2f} GFLOP/img (train)   {r['achieved_tflop_per_s'] * 1e3:8.1f} GFLOP/s")
+
+# %% ../nbs/07_bench.ipynb #79d8d255
+def _beside(res:dict, name:str, cfg:Config, steps:int, warmup:int):
+    "Time `cfg` on the looped path into `res[name]`, with the fast path's speed over it as `res['speedup_over_<name>']`."
+    r = res[name] = bench_model(cfg, max(1, min(steps, 3)), min(warmup, 1), slot_loop=True)
+    res[f'speedup_over_{name}'] = res['fast']['train_images_per_s'] / r['train_images_per_s']
+    if resolve_device(cfg.device).type == 'cpu': r['peak_memory_bytes'] = None   # the process's peak so far: not its own
+
+def bench_all(cfg:Config,            # The configuration to measure (a preset with any overrides, checked by `check_config`)
+              preset:str=None,       # The preset's name, recorded with the settings
+              steps:int=5,           # Timed steps; the median is reported
+              warmup:int=2,          # Untimed steps first
+              baseline:str='seed',   # seed: also time the model configured the way the seed is, and the ratio (none: skip)
+              reference:bool=True,   # Also time the slow reference, the component VAE looped over slots, and the ratio
+              loading:bool=True,     # Also measure how fast the data is generated or read, and loaded
+              log=print,             # Called with each line of the report as soon as its figures are measured
+             ) -> dict:
+    "What `monet_bench` measures: speed, memory and FLOPs of `cfg`'s model, the matmul rate, the slower baselines and the data."
+    if steps < 1 or warmup < 0: raise ValueError(f"--steps must be >= 1 and --warmup >= 0, got {steps} and {warmup}")
+    if baseline not in ('seed', 'none'): raise ValueError(f"--baseline must be seed or none, got {baseline!r}")
+    if loading: open_data(cfg, 'train', cfg.batch_size)                  # bad data is an error before minutes of measuring
+    device = resolve_device(cfg.device)
+    cfg = replace(cfg, amp=resolve_amp(cfg.amp, device))
+    keys = ('size', 'K', 'batch_size', 'amp', 'channels_last', 'compile', 'recompute', 'reuse_memory', 'device')
+    log(f"monet_bench: preset {preset}, " + ', '.join(f'{k} {getattr(cfg, k)}' for k in keys))
+    res = dict(settings=dict(preset=preset, **{k: getattr(cfg, k) for k in keys}), machine=machine(), fast=bench_model(cfg, steps, warmup))
+    log(f"  batched over slots: {format_speed(res['fast'])}   peak memory {res['fast']['peak_memory_bytes'] / 2**30:.2f} GiB")
+    saved = res['fast']['saved_bytes']
+    unit, size = ('GiB', 2**30) if sum(saved.values()) >= 2**30 else ('MiB', 2**20)
+    log(f"  saved for backward: {sum(saved.values()) / size:.2f} {unit} ("
+        + ', '.join(f"{k.replace('_', ' ')} {v / size:.2f}" for k, v in saved.items()) + ")")
+    dtype = torch.bfloat16 if cfg.amp == 'bf16' else torch.float32
+    rate = matmul_rate(dtype, device, n=8192 if device.type == 'cuda' else 2048)   # a GPU needs larger products to reach its peak
+    res['matmul_tflop_per_s'], res['fraction_of_matmul'] = rate / 1e12, res['fast']['achieved_tflop_per_s'] * 1e12 / rate
+    log(f"  this machine's {str(dtype)[6:]} matmul rate: {rate / 1e9:.0f} GFLOP/s; the training step reaches "
+        f"{res['fraction_of_matmul']:.0%} of it")
+    if baseline == 'seed':
+        _beside(res, 'seed', seed_config(cfg), steps, warmup)
+        log(f"  seed-configured (pix2pix U-Net 64-512, VAE looped over K, fp32, RMSprop): {format_speed(res['seed'])}")
+        log(f"  monet_nb / seed-configured training speed: {res['speedup_over_seed']:.1f}x")
+    if reference:
+        _beside(res, 'reference', replace(cfg, compile=False), steps, warmup)
+        log(f"  VAE looped over K:  {format_speed(res['reference'])}")
+        log(f"  batched / looped training speed: {res['speedup_over_reference']:.2f}x")
+    if loading:
+        try:
+            res['data'] = bench_data(cfg)
+            log(f"  data: {res['data']['data_items_per_s']:.0f} items/s generated or read, "
+                f"{res['data']['loader_images_per_s']:.0f} images/s through the DataLoader ({cfg.num_workers} workers)")
+        except ValueError as e: log(f"  data: not measured ({e})")
+    return res
+
 
 # %% ../nbs/07_bench.ipynb #d6fa025e
 THRESHOLDS = (0.5, 0.7, 0.8, 0.9)
