@@ -20,7 +20,7 @@ from .viz import _new_figure
 
 # %% auto #0
 __all__ = ['THRESHOLDS', 'CURVE_KEYS', 'time_steps', 'peak_memory', 'count_flops', 'saved_memory', 'bench_model', 'bench_data',
-           'machine', 'matmul_rate', 'seed_config', 'format_speed', 'bench_all', 'time_to', 'summarize_times',
+           'machine', 'matmul_rate', 'baudm_config', 'format_speed', 'bench_all', 'time_to', 'summarize_times',
            'final_scores', 'learning_curves', 'plot_learning', 'format_learning']
 
 # %% ../nbs/07_bench.ipynb #ec651850
@@ -147,8 +147,8 @@ def matmul_rate(dtype=torch.float32, device='cpu', n:int=2048, steps:int=5) -> f
     return 2 * n**3 / statistics.median(time_steps(lambda: a @ b, steps, warmup=2, device=device))
 
 # %% ../nbs/07_bench.ipynb #b0713fda
-def seed_config(cfg:Config) -> Config:
-    "`cfg` as the seed builds and trains it: a pix2pix-width U-Net (64 to 512 channels), float32, RMSProp, nothing compiled."
+def baudm_config(cfg:Config) -> Config:
+    "`cfg` as baudm's MONet builds and trains it: a pix2pix-width U-Net (64 to 512 channels), float32, RMSProp, nothing compiled."
     return replace(cfg, unet_base=64, unet_max=512, amp='none', optimizer='rmsprop', compile=False, channels_last=False,
                    recompute='none')
 
@@ -169,14 +169,14 @@ def bench_all(cfg:Config,            # The configuration to measure (a preset wi
               preset:str=None,       # The preset's name, recorded with the settings
               steps:int=5,           # Timed steps; the median is reported
               warmup:int=2,          # Untimed steps first
-              baseline:str='seed',   # seed: also time the model configured the way the seed is, and the ratio (none: skip)
+              baseline:str='baudm',  # baudm: also time the model configured the way baudm's is, and the ratio (none: skip)
               reference:bool=True,   # Also time the slow reference, the component VAE looped over slots, and the ratio
               loading:bool=True,     # Also measure how fast the data is generated or read, and loaded
               log=print,             # Called with each line of the report as soon as its figures are measured
              ) -> dict:
     "What `monet_bench` measures: speed, memory and FLOPs of `cfg`'s model, the matmul rate, the slower baselines and the data."
     if steps < 1 or warmup < 0: raise ValueError(f"--steps must be >= 1 and --warmup >= 0, got {steps} and {warmup}")
-    if baseline not in ('seed', 'none'): raise ValueError(f"--baseline must be seed or none, got {baseline!r}")
+    if baseline not in ('baudm', 'none'): raise ValueError(f"--baseline must be baudm or none, got {baseline!r}")
     if loading: open_data(cfg, 'train', cfg.batch_size)                  # bad data is an error before minutes of measuring
     device = resolve_device(cfg.device)
     cfg = replace(cfg, amp=resolve_amp(cfg.amp, device))
@@ -193,10 +193,10 @@ def bench_all(cfg:Config,            # The configuration to measure (a preset wi
     res['matmul_tflop_per_s'], res['fraction_of_matmul'] = rate / 1e12, res['fast']['achieved_tflop_per_s'] * 1e12 / rate
     log(f"  this machine's {str(dtype)[6:]} matmul rate: {rate / 1e9:.0f} GFLOP/s; the training step reaches "
         f"{res['fraction_of_matmul']:.0%} of it")
-    if baseline == 'seed':
-        _beside(res, 'seed', seed_config(cfg), steps, warmup)
-        log(f"  seed-configured (pix2pix U-Net 64-512, VAE looped over K, fp32, RMSprop): {format_speed(res['seed'])}")
-        log(f"  monet_nb / seed-configured training speed: {res['speedup_over_seed']:.1f}x")
+    if baseline == 'baudm':
+        _beside(res, 'baudm', baudm_config(cfg), steps, warmup)
+        log(f"  baudm-configured (pix2pix U-Net 64-512, VAE looped over K, fp32, RMSprop): {format_speed(res['baudm'])}")
+        log(f"  monet_nb / baudm-configured training speed: {res['speedup_over_baudm']:.1f}x")
     if reference:
         _beside(res, 'reference', replace(cfg, compile=False), steps, warmup)
         log(f"  VAE looped over K:  {format_speed(res['reference'])}")

@@ -20,10 +20,10 @@ from .evaluate import pretrained_names, load_model, eval_data, evaluate, check_s
 from .bench import bench_all, learning_curves, plot_learning, format_learning
 
 # %% auto #0
-__all__ = ['eval_main', 'montage_main', 'bench_main', 'data_main', 'Parser', 'Option', 'options_of', 'add_options', 'dashes',
-           'errors', 'command', 'preset_defaults', 'train_parser', 'old_names', 'config_from_args', 'run_folder',
-           'train_main', 'learn_parser', 'parse_seeds', 'learn_main', 'across_runs', 'monet_eval', 'eval_parser',
-           'monet_montage', 'montage_parser', 'monet_bench', 'bench_parser', 'monet_data', 'data_parser']
+__all__ = ['OLD_VALUES', 'eval_main', 'montage_main', 'bench_main', 'data_main', 'Parser', 'Option', 'options_of', 'add_options',
+           'dashes', 'errors', 'command', 'preset_defaults', 'train_parser', 'old_names', 'config_from_args',
+           'run_folder', 'train_main', 'learn_parser', 'parse_seeds', 'learn_main', 'across_runs', 'monet_eval',
+           'eval_parser', 'monet_montage', 'montage_parser', 'monet_bench', 'bench_parser', 'monet_data', 'data_parser']
 
 # %% ../nbs/09_cli.ipynb #d175bc84
 class Parser(argparse.ArgumentParser):
@@ -155,10 +155,18 @@ def train_parser(prog:str='monet_train', description:str=_TRAIN_HELP, examples=_
                                                      "(e.g. 0,1,2); with --resume DIR, continue DIR/seed<N>")
     return old_names(add_options(p, Config, shown=preset_defaults(), over_preset=True))
 
+OLD_VALUES = dict(baseline={'seed': 'baudm'})         # {option: {value before 0.2: its name now}}
+
 def old_names(p:Parser) -> Parser:
-    "Options under the names they had before 0.2, still read, not shown: --checkpoint is --recompute."
+    "Options and values under the names they had before 0.2, still read, not shown: --checkpoint is --recompute, --baseline seed is baudm."
     p.add_argument('--checkpoint', dest='recompute', choices=CHOICES['recompute'], default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    for a in p._actions:
+        if a.dest in OLD_VALUES: a.type = _renamed(a.type, OLD_VALUES[a.dest])
     return p
+
+def _renamed(kind, old:dict):
+    "`kind` (an option's type), reading a value's old name as its new one (before the choices are checked)."
+    return lambda s: kind(old.get(s, s))
 
 def config_from_args(args:argparse.Namespace, seed:int=None) -> tuple:
     "(Config, run folder, resume) from parsed arguments; with `seed`, the run of that training seed, in <folder>/seed<N>."
@@ -368,7 +376,7 @@ def monet_bench(*,
                 device:str='auto',         # auto, cpu, cuda or cuda:N
                 steps:int=5,               # Timed steps; the median is reported
                 warmup:int=2,              # Untimed steps first
-                baseline:str='seed',       # seed: also time the model configured the way the seed is, and print the ratio (none: skip)
+                baseline:str='baudm',      # baudm: also time the model configured the way baudm/MONet-pytorch is, and print the ratio (none: skip)
                 reference:bool=True,       # Also time the slow reference, the component VAE looped over slots, and print the ratio
                 loading:bool=True,         # Also measure how fast the data is generated or read, and loaded
                 json_file:str=None,        # Write the figures to this JSON file
@@ -386,13 +394,13 @@ def monet_bench(*,
     return res
 
 _BENCH_EXAMPLES = ('monet_bench                                   # the CPU demo\'s model: a few seconds',
-                   'monet_bench --preset clevr64                  # the seed\'s setting: 64x64, K = 11, batch 64',
+                   'monet_bench --preset clevr64                  # baudm\'s setting: 64x64, K = 11, batch 64',
                    'monet_bench --preset clevr64 --amp none --no-reference --json fp32.json')
 
 def bench_parser() -> Parser:
     return old_names(add_options(Parser('monet_bench', monet_bench.__doc__, _BENCH_EXAMPLES), monet_bench, flags=dict(json_file='--json'),
                        choices=dict(preset=sorted(PRESETS), amp=CHOICES['amp'], recompute=CHOICES['recompute'],
-                                    baseline=('seed', 'none'))))
+                                    baseline=('baudm', 'none'))))
 
 bench_main = command(monet_bench, bench_parser, 'monet_bench')
 
