@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_bench.ipynb #6fb72e6b
 from __future__ import annotations
-import platform, resource, statistics, sys, time
+import json, platform, resource, statistics, sys, time
 from dataclasses import replace, asdict
 from pathlib import Path
 import torch
@@ -13,15 +13,16 @@ from torch.utils.flop_counter import FlopCounterMode
 from .data import materialize
 from .model import unwrap
 from .metrics import summarize
-from .train import Config, train, read_config, build_model, build_optimizer, open_data, StepBatches
+from .train import Config, PRESETS, train, read_config, build_model, build_optimizer, open_data, StepBatches
 from .runtime import autocast, resolve_amp, resolve_device, reuse_freed_memory, cpu_flags, BF16_FLAGS
 from .run import has_checkpoint, read_metrics
 from .viz import _new_figure
 
 # %% auto #0
 __all__ = ['THRESHOLDS', 'CURVE_KEYS', 'time_steps', 'peak_memory', 'count_flops', 'saved_memory', 'bench_model', 'bench_data',
-           'machine', 'matmul_rate', 'baudm_config', 'format_speed', 'bench_all', 'time_to', 'summarize_times',
-           'final_scores', 'learning_curves', 'plot_learning', 'format_learning']
+           'machine', 'matmul_rate', 'baudm_config', 'format_speed', 'bench_all', 'bench_command', 'speed_rows',
+           'speed_table', 'time_to', 'summarize_times', 'final_scores', 'learning_curves', 'plot_learning',
+           'format_learning']
 
 # %% ../nbs/07_bench.ipynb #ec651850
 def time_steps(fn, steps:int=5, warmup:int=2, device='cpu') -> list:
@@ -209,6 +210,48 @@ def bench_all(cfg:Config,            # The configuration to measure (a preset wi
         except ValueError as e: log(f"  data: not measured ({e})")
     return res
 
+
+# %% ../nbs/07_bench.ipynb #33c55cc9
+def _amp_auto(machine:dict) -> str: return 'bf16' if machine.get('bf16_instructions') or machine.get('gpu') else 'none'
+
+def bench_command(res:dict,        # A `monet_bench --json` result
+                  name:str=None,   # Its file name without `.json`, to end the command with `--json NAME.json`
+                 ) -> str:
+    "The `monet_bench` command that measured `res`: its preset, the options it changed, and the measurements it left out."
+    s, p = res['settings'], PRESETS[res['settings']['preset']]()
+    opts = [f"--{k.replace('_', '-')} {s[k]}" for k in ('size', 'K', 'batch_size') if s[k] != getattr(p, k)]
+    if s['amp'] != (_amp_auto(res['machine']) if p.amp == 'auto' else p.amp): opts.append(f"--amp {s['amp']}")
+    recompute = s.get('recompute', s.get('checkpoint'))                 # 'checkpoint' before 0.2, False for none
+    if recompute not in (False, 'none'): opts.append(f'--recompute {recompute}')
+    opts += [flag for k, flag in (('channels_last', '--channels-last'), ('compile', '--compile')) if s[k]]
+    opts += ['--no-reuse-memory'] * (not s['reuse_memory']) + [f"--device {s['device']}"] * (s['device'] != 'auto')
+    left_out = ((('baudm', 'seed'), '--baseline none'), (('reference',), '--no-reference'), (('data',), '--no-loading'))
+    opts += [flag for keys, flag in left_out if not any(k in res for k in keys)]
+    return ' '.join(['monet_bench --preset', s['preset'], *opts, *([f'--json {name}.json'] if name else [])])
+
+# %% ../nbs/07_bench.ipynb #5c286515
+def _gib(b) -> str: return f"{b / 2**30:.1f} GiB" if b else ''
+def _rate(tflops) -> str: return f"{tflops:.{1 if tflops >= 1 else 2}f} TFLOP/s"
+
+def speed_rows(res:dict, label:str, name:str=None) -> list:
+    "The table rows of one `monet_bench --json` result: the model measured, then baudm's configuration if the run timed it."
+    f, amp = res['fast'], 'bf16' if res['settings']['amp'] == 'bf16' else 'fp32'
+    rows = [(label, f"`{bench_command(res, name)}`", f"{f['train_images_per_s']:.1f}", _gib(f['peak_memory_bytes']),
+             f"{res['fraction_of_matmul']:.0%} of {amp} ({_rate(res['matmul_tflop_per_s'])})")]
+    b, x = res.get('baudm', res.get('seed')), res.get('speedup_over_baudm', res.get('speedup_over_seed'))   # 'seed' before 0.2
+    if b: rows.append(("the same run: the model configured the way baudm's is", '(the same command)',
+                       f"{b['train_images_per_s']:.1f} ({x:.1f}x slower)", _gib(b['peak_memory_bytes']), ''))
+    return rows
+
+def speed_table(folder,            # A folder of `monet_bench --json` files
+                labels:dict=None,  # {file name without .json: the row's label}, in the table's order (default: every file, by name)
+               ) -> str:
+    "A markdown table of the `monet_bench` results saved in `folder`: setting, command, training images/s, peak memory, matmul rate."
+    folder = Path(folder)
+    labels = labels or {p.stem: p.stem for p in sorted(folder.glob('*.json'))}
+    rows = [r for name, label in labels.items() for r in speed_rows(json.loads((folder/f'{name}.json').read_text()), label, name)]
+    head = ('setting', 'command', 'train img/s', 'peak memory', 'of the matmul rate')
+    return '\n'.join('| ' + ' | '.join(r) + ' |' for r in (head, ('---',) * len(head), *rows))
 
 # %% ../nbs/07_bench.ipynb #d6fa025e
 THRESHOLDS = (0.5, 0.7, 0.8, 0.9)
