@@ -3,7 +3,7 @@
 # training images/s at 64x64, K = 7, batch 64 with --amp auto --compile, peak memory (CUDA max allocated), the achieved TFLOP/s
 # and its fraction of the card's matmul rate, and the card's name (in the JSON's "machine"). Results go to ${OUT:-.}/gpu_bench.json.
 # Needs the package installed (monet_bench on PATH). Extra arguments are passed on to monet_bench (e.g. --baseline none to skip the
-# seed-configured model). A quick dry run on the CPU: DEVICE=cpu COMPILE= .ci/gpu_bench.sh --batch-size 4 --steps 1 --warmup 0 \
+# baudm-configured model, the reference implementation configured beside ours). A quick dry run on the CPU: DEVICE=cpu COMPILE= .ci/gpu_bench.sh --batch-size 4 --steps 1 --warmup 0 \
 #     --baseline none --no-reference --no-loading
 set -euo pipefail
 OUT=${OUT:-.}

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_bench.ipynb #6fb72e6b
 from __future__ import annotations
-import platform, resource, statistics, sys, time
+import json, platform, resource, statistics, sys, time
 from dataclasses import replace, asdict
 from pathlib import Path
 import torch
@@ -13,15 +13,16 @@ from torch.utils.flop_counter import FlopCounterMode
 from .data import materialize
 from .model import unwrap
 from .metrics import summarize
-from .train import Config, train, read_config, build_model, build_optimizer, open_data, StepBatches
+from .train import Config, PRESETS, train, read_config, build_model, build_optimizer, open_data, StepBatches
 from .runtime import autocast, resolve_amp, resolve_device, reuse_freed_memory, cpu_flags, BF16_FLAGS
 from .run import has_checkpoint, read_metrics
 from .viz import _new_figure
 
 # %% auto #0
 __all__ = ['THRESHOLDS', 'CURVE_KEYS', 'time_steps', 'peak_memory', 'count_flops', 'saved_memory', 'bench_model', 'bench_data',
-           'machine', 'matmul_rate', 'seed_config', 'format_speed', 'time_to', 'summarize_times', 'final_scores',
-           'learning_curves', 'plot_learning', 'format_learning']
+           'machine', 'matmul_rate', 'baudm_config', 'format_speed', 'bench_all', 'bench_command', 'speed_rows',
+           'speed_table', 'time_to', 'summarize_times', 'final_scores', 'learning_curves', 'plot_learning',
+           'format_learning']
 
 # %% ../nbs/07_bench.ipynb #ec651850
 def time_steps(fn, steps:int=5, warmup:int=2, device='cpu') -> list:
@@ -147,8 +148,8 @@ def matmul_rate(dtype=torch.float32, device='cpu', n:int=2048, steps:int=5) -> f
     return 2 * n**3 / statistics.median(time_steps(lambda: a @ b, steps, warmup=2, device=device))
 
 # %% ../nbs/07_bench.ipynb #b0713fda
-def seed_config(cfg:Config) -> Config:
-    "`cfg` as the seed builds and trains it: a pix2pix-width U-Net (64 to 512 channels), float32, RMSProp, nothing compiled."
+def baudm_config(cfg:Config) -> Config:
+    "`cfg` as baudm's MONet builds and trains it: a pix2pix-width U-Net (64 to 512 channels), float32, RMSProp, nothing compiled."
     return replace(cfg, unet_base=64, unet_max=512, amp='none', optimizer='rmsprop', compile=False, channels_last=False,
                    recompute='none')
 
@@ -157,6 +158,100 @@ def format_speed(r:dict) -> str:
     "One line: training and forward images/s, FLOPs per image, achieved FLOP/s."
     return (f"train {r['train_images_per_s']:8.1f} img/s   forward {r['forward_images_per_s']:8.1f} img/s   "
             f"{r['train_gflop_per_image']:6.2f} GFLOP/img (train)   {r['achieved_tflop_per_s'] * 1e3:8.1f} GFLOP/s")
+
+# %% ../nbs/07_bench.ipynb #79d8d255
+def _beside(res:dict, name:str, cfg:Config, steps:int, warmup:int):
+    "Time `cfg` on the looped path into `res[name]`, with the fast path's speed over it as `res['speedup_over_<name>']`."
+    r = res[name] = bench_model(cfg, max(1, min(steps, 3)), min(warmup, 1), slot_loop=True)
+    res[f'speedup_over_{name}'] = res['fast']['train_images_per_s'] / r['train_images_per_s']
+    if resolve_device(cfg.device).type == 'cpu': r['peak_memory_bytes'] = None   # the process's peak so far: not its own
+
+def bench_all(cfg:Config,            # The configuration to measure (a preset with any overrides, checked by `check_config`)
+              preset:str=None,       # The preset's name, recorded with the settings
+              steps:int=5,           # Timed steps; the median is reported
+              warmup:int=2,          # Untimed steps first
+              baseline:str='baudm',  # baudm: also time the model configured the way baudm's is, and the ratio (none: skip)
+              reference:bool=True,   # Also time the slow reference, the component VAE looped over slots, and the ratio
+              loading:bool=True,     # Also measure how fast the data is generated or read, and loaded
+              log=print,             # Called with each line of the report as soon as its figures are measured
+             ) -> dict:
+    "What `monet_bench` measures: speed, memory and FLOPs of `cfg`'s model, the matmul rate, the slower baselines and the data."
+    if steps < 1 or warmup < 0: raise ValueError(f"--steps must be >= 1 and --warmup >= 0, got {steps} and {warmup}")
+    if baseline not in ('baudm', 'none'): raise ValueError(f"--baseline must be baudm or none, got {baseline!r}")
+    if loading: open_data(cfg, 'train', cfg.batch_size)                  # bad data is an error before minutes of measuring
+    device = resolve_device(cfg.device)
+    cfg = replace(cfg, amp=resolve_amp(cfg.amp, device))
+    keys = ('size', 'K', 'batch_size', 'amp', 'channels_last', 'compile', 'recompute', 'reuse_memory', 'device')
+    log(f"monet_bench: preset {preset}, " + ', '.join(f'{k} {getattr(cfg, k)}' for k in keys))
+    res = dict(settings=dict(preset=preset, **{k: getattr(cfg, k) for k in keys}), machine=machine(), fast=bench_model(cfg, steps, warmup))
+    log(f"  batched over slots: {format_speed(res['fast'])}   peak memory {res['fast']['peak_memory_bytes'] / 2**30:.2f} GiB")
+    saved = res['fast']['saved_bytes']
+    unit, size = ('GiB', 2**30) if sum(saved.values()) >= 2**30 else ('MiB', 2**20)
+    log(f"  saved for backward: {sum(saved.values()) / size:.2f} {unit} ("
+        + ', '.join(f"{k.replace('_', ' ')} {v / size:.2f}" for k, v in saved.items()) + ")")
+    dtype = torch.bfloat16 if cfg.amp == 'bf16' else torch.float32
+    rate = matmul_rate(dtype, device, n=8192 if device.type == 'cuda' else 2048)   # a GPU needs larger products to reach its peak
+    res['matmul_tflop_per_s'], res['fraction_of_matmul'] = rate / 1e12, res['fast']['achieved_tflop_per_s'] * 1e12 / rate
+    log(f"  this machine's {str(dtype)[6:]} matmul rate: {rate / 1e9:.0f} GFLOP/s; the training step reaches "
+        f"{res['fraction_of_matmul']:.0%} of it")
+    if baseline == 'baudm':
+        _beside(res, 'baudm', baudm_config(cfg), steps, warmup)
+        log(f"  baudm-configured (pix2pix U-Net 64-512, VAE looped over K, fp32, RMSprop): {format_speed(res['baudm'])}")
+        log(f"  monet_nb / baudm-configured training speed: {res['speedup_over_baudm']:.1f}x")
+    if reference:
+        _beside(res, 'reference', replace(cfg, compile=False), steps, warmup)
+        log(f"  VAE looped over K:  {format_speed(res['reference'])}")
+        log(f"  batched / looped training speed: {res['speedup_over_reference']:.2f}x")
+    if loading:
+        try:
+            res['data'] = bench_data(cfg)
+            log(f"  data: {res['data']['data_items_per_s']:.0f} items/s generated or read, "
+                f"{res['data']['loader_images_per_s']:.0f} images/s through the DataLoader ({cfg.num_workers} workers)")
+        except ValueError as e: log(f"  data: not measured ({e})")
+    return res
+
+
+# %% ../nbs/07_bench.ipynb #33c55cc9
+def _amp_auto(machine:dict) -> str: return 'bf16' if machine.get('bf16_instructions') or machine.get('gpu') else 'none'
+
+def bench_command(res:dict,        # A `monet_bench --json` result
+                  name:str=None,   # Its file name without `.json`, to end the command with `--json NAME.json`
+                 ) -> str:
+    "The `monet_bench` command that measured `res`: its preset, the options it changed, and the measurements it left out."
+    s, p = res['settings'], PRESETS[res['settings']['preset']]()
+    opts = [f"--{k.replace('_', '-')} {s[k]}" for k in ('size', 'K', 'batch_size') if s[k] != getattr(p, k)]
+    if s['amp'] != (_amp_auto(res['machine']) if p.amp == 'auto' else p.amp): opts.append(f"--amp {s['amp']}")
+    recompute = s.get('recompute', s.get('checkpoint'))                 # 'checkpoint' before 0.2, False for none
+    if recompute not in (False, 'none'): opts.append(f'--recompute {recompute}')
+    opts += [flag for k, flag in (('channels_last', '--channels-last'), ('compile', '--compile')) if s[k]]
+    opts += ['--no-reuse-memory'] * (not s['reuse_memory']) + [f"--device {s['device']}"] * (s['device'] != 'auto')
+    left_out = ((('baudm', 'seed'), '--baseline none'), (('reference',), '--no-reference'), (('data',), '--no-loading'))
+    opts += [flag for keys, flag in left_out if not any(k in res for k in keys)]
+    return ' '.join(['monet_bench --preset', s['preset'], *opts, *([f'--json {name}.json'] if name else [])])
+
+# %% ../nbs/07_bench.ipynb #5c286515
+def _gib(b) -> str: return f"{b / 2**30:.1f} GiB" if b else ''
+def _rate(tflops) -> str: return f"{tflops:.{1 if tflops >= 1 else 2}f} TFLOP/s"
+
+def speed_rows(res:dict, label:str, name:str=None) -> list:
+    "The table rows of one `monet_bench --json` result: the model measured, then baudm's configuration if the run timed it."
+    f, amp = res['fast'], 'bf16' if res['settings']['amp'] == 'bf16' else 'fp32'
+    rows = [(label, f"`{bench_command(res, name)}`", f"{f['train_images_per_s']:.1f}", _gib(f['peak_memory_bytes']),
+             f"{res['fraction_of_matmul']:.0%} of {amp} ({_rate(res['matmul_tflop_per_s'])})")]
+    b, x = res.get('baudm', res.get('seed')), res.get('speedup_over_baudm', res.get('speedup_over_seed'))   # 'seed' before 0.2
+    if b: rows.append(("the same run: the model configured the way baudm's is", '(the same command)',
+                       f"{b['train_images_per_s']:.1f} ({x:.1f}x slower)", _gib(b['peak_memory_bytes']), ''))
+    return rows
+
+def speed_table(folder,            # A folder of `monet_bench --json` files
+                labels:dict=None,  # {file name without .json: the row's label}, in the table's order (default: every file, by name)
+               ) -> str:
+    "A markdown table of the `monet_bench` results saved in `folder`: setting, command, training images/s, peak memory, matmul rate."
+    folder = Path(folder)
+    labels = labels or {p.stem: p.stem for p in sorted(folder.glob('*.json'))}
+    rows = [r for name, label in labels.items() for r in speed_rows(json.loads((folder/f'{name}.json').read_text()), label, name)]
+    head = ('setting', 'command', 'train img/s', 'peak memory', 'of the matmul rate')
+    return '\n'.join('| ' + ' | '.join(r) + ' |' for r in (head, ('---',) * len(head), *rows))
 
 # %% ../nbs/07_bench.ipynb #d6fa025e
 THRESHOLDS = (0.5, 0.7, 0.8, 0.9)

@@ -8,24 +8,22 @@ import argparse, inspect, json, math, os, re, sys
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, fields, is_dataclass, replace
 from pathlib import Path
-import torch
 from fastcore.docments import docments
-from .runtime import check_device, resolve_device, resolve_amp, check_output
+from .runtime import check_device, resolve_device, check_output
 from .data import get_dataset, has_masks, save_npz
 from .model import check_model_size
 from .metrics import fmt_summary, summarize, METRIC_NAMES, SCORES
 from .viz import model_montage, save_figure
 from .run import REPORT, summary
-from .train import Config, PRESETS, CHOICES, Stopped, train, read_config, resume_config, check_config, open_data, field_docs
+from .train import Config, PRESETS, CHOICES, Stopped, train, read_config, resume_config, check_config, field_docs
 from .evaluate import pretrained_names, load_model, eval_data, evaluate, check_slots
-from .bench import (bench_model, bench_data, machine, format_speed, matmul_rate, seed_config, learning_curves,
-    plot_learning, format_learning)
+from .bench import bench_all, learning_curves, plot_learning, format_learning
 
 # %% auto #0
-__all__ = ['eval_main', 'montage_main', 'bench_main', 'data_main', 'Parser', 'Option', 'options_of', 'add_options', 'dashes',
-           'errors', 'command', 'preset_defaults', 'train_parser', 'old_names', 'config_from_args', 'run_folder',
-           'train_main', 'learn_parser', 'parse_seeds', 'learn_main', 'across_runs', 'monet_eval', 'eval_parser',
-           'monet_montage', 'montage_parser', 'monet_bench', 'bench_parser', 'monet_data', 'data_parser']
+__all__ = ['OLD_VALUES', 'eval_main', 'montage_main', 'bench_main', 'data_main', 'Parser', 'Option', 'options_of', 'add_options',
+           'dashes', 'errors', 'command', 'preset_defaults', 'train_parser', 'old_names', 'config_from_args',
+           'run_folder', 'train_main', 'learn_parser', 'parse_seeds', 'learn_main', 'across_runs', 'monet_eval',
+           'eval_parser', 'monet_montage', 'montage_parser', 'monet_bench', 'bench_parser', 'monet_data', 'data_parser']
 
 # %% ../nbs/09_cli.ipynb #d175bc84
 class Parser(argparse.ArgumentParser):
@@ -157,10 +155,18 @@ def train_parser(prog:str='monet_train', description:str=_TRAIN_HELP, examples=_
                                                      "(e.g. 0,1,2); with --resume DIR, continue DIR/seed<N>")
     return old_names(add_options(p, Config, shown=preset_defaults(), over_preset=True))
 
+OLD_VALUES = dict(baseline={'seed': 'baudm'})         # {option: {value before 0.2: its name now}}
+
 def old_names(p:Parser) -> Parser:
-    "Options under the names they had before 0.2, still read, not shown: --checkpoint is --recompute."
+    "Options and values under the names they had before 0.2, still read, not shown: --checkpoint is --recompute, --baseline seed is baudm."
     p.add_argument('--checkpoint', dest='recompute', choices=CHOICES['recompute'], default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    for a in p._actions:
+        if a.dest in OLD_VALUES: a.type = _renamed(a.type, OLD_VALUES[a.dest])
     return p
+
+def _renamed(kind, old:dict):
+    "`kind` (an option's type), reading a value's old name as its new one (before the choices are checked)."
+    return lambda s: kind(old.get(s, s))
 
 def config_from_args(args:argparse.Namespace, seed:int=None) -> tuple:
     "(Config, run folder, resume) from parsed arguments; with `seed`, the run of that training seed, in <folder>/seed<N>."
@@ -236,18 +242,32 @@ def learn_main(argv=None):
     print(f"results: {out/'learning.json'}   curves: {out/'learning.png'}")
 
 # %% ../nbs/09_cli.ipynb #de505080
-def _eval_one(run, pretrained, data, split, n, data_seed, K, which, min_objects, batch_size, device) -> dict:
-    dev = resolve_device(device)
-    model, cfg = load_model(run, pretrained, which, device=dev)
-    ds, data = eval_data(data, cfg, model.size, split, n, seed=data_seed)
-    res = evaluate(model, ds, K=K, batch_size=batch_size, device=dev, min_objects=min_objects)
-    K, scored = model.K if K is None else K, res['mse']['total']       # images scored (every image has an MSE)
-    src = f'--pretrained {pretrained}' if pretrained else str(run)
-    some = f", the {scored} with {min_objects} objects or more" if min_objects > 1 else ''
-    seed = f", data seed {data_seed}" if data_seed is not None else ''
-    print(f"{src} on {data} ({split} split{seed}, {len(ds)} images{some}, K = {K})")
+@dataclass
+class _Scoring:
+    "How `monet_eval` scores each model it is given (its options but the runs and the JSON file)."
+    pretrained: str
+    data: str
+    split: str
+    n: int
+    data_seed: int
+    K: int
+    which: str
+    min_objects: int
+    batch_size: int
+    device: str
+
+def _eval_one(run, s:_Scoring) -> dict:
+    dev = resolve_device(s.device)
+    model, cfg = load_model(run, s.pretrained, s.which, device=dev)
+    ds, data = eval_data(s.data, cfg, model.size, s.split, s.n, seed=s.data_seed)
+    res = evaluate(model, ds, K=s.K, batch_size=s.batch_size, device=dev, min_objects=s.min_objects)
+    K, scored = model.K if s.K is None else s.K, res['mse']['total']   # images scored (every image has an MSE)
+    src = f'--pretrained {s.pretrained}' if s.pretrained else str(run)
+    some = f", the {scored} with {s.min_objects} objects or more" if s.min_objects > 1 else ''
+    seed = f", data seed {s.data_seed}" if s.data_seed is not None else ''
+    print(f"{src} on {data} ({s.split} split{seed}, {len(ds)} images{some}, K = {K})")
     for k in SCORES: print(f"  {METRIC_NAMES[k]:7s} {fmt_summary(res[k], 5 if k == 'mse' else 3)}")
-    return dict(model=src, data=data, split=split, data_seed=data_seed, n_images=scored, min_objects=min_objects, K=K, metrics=res)
+    return dict(model=src, data=data, split=s.split, data_seed=s.data_seed, n_images=scored, min_objects=s.min_objects, K=K, metrics=res)
 
 def across_runs(results:list) -> dict:
     "{metric: mean, std (population) and n of the runs' means}: the field's protocol over training seeds."
@@ -281,7 +301,9 @@ def monet_eval(runs:list=None,            # Run folders or .safetensors files; s
     if min_objects < 1: raise ValueError(f"--min-objects must be >= 1, got {min_objects}")
     if data_seed is not None and data_seed < 0: raise ValueError(f"--data-seed must be >= 0, got {data_seed}")
     check_slots(K)
-    results = [_eval_one(r, pretrained, data, split, n, data_seed, K, which, min_objects, batch_size, device) for r in runs or [None]]
+    how = _Scoring(pretrained=pretrained, data=data, split=split, n=n, data_seed=data_seed, K=K, which=which, min_objects=min_objects,
+                   batch_size=batch_size, device=device)
+    results = [_eval_one(r, how) for r in runs or [None]]
     result = results[0]
     if len(results) > 1:
         result = dict(runs=results, across=across_runs(results))
@@ -354,7 +376,7 @@ def monet_bench(*,
                 device:str='auto',         # auto, cpu, cuda or cuda:N
                 steps:int=5,               # Timed steps; the median is reported
                 warmup:int=2,              # Untimed steps first
-                baseline:str='seed',       # seed: also time the model configured the way the seed is, and print the ratio (none: skip)
+                baseline:str='baudm',      # baudm: also time the model configured the way baudm/MONet-pytorch is, and print the ratio (none: skip)
                 reference:bool=True,       # Also time the slow reference, the component VAE looped over slots, and print the ratio
                 loading:bool=True,         # Also measure how fast the data is generated or read, and loaded
                 json_file:str=None,        # Write the figures to this JSON file
@@ -367,52 +389,18 @@ def monet_bench(*,
                   reuse_memory=reuse_memory)
     check_config(cfg)
     if json_file: check_output(json_file, force, '--json')
-    if steps < 1 or warmup < 0: raise ValueError(f"--steps must be >= 1 and --warmup >= 0, got {steps} and {warmup}")
-    if loading: open_data(cfg, 'train', cfg.batch_size)                  # bad data is an error before minutes of measuring
-    cfg = replace(cfg, amp=resolve_amp(cfg.amp, resolve_device(cfg.device)))
-    keys = ('size', 'K', 'batch_size', 'amp', 'channels_last', 'compile', 'recompute', 'reuse_memory', 'device')
-    print(f"monet_bench: preset {preset}, " + ', '.join(f'{k} {getattr(cfg, k)}' for k in keys))
-    res = dict(settings=dict(preset=preset, **{k: getattr(cfg, k) for k in keys}), machine=machine(), fast=bench_model(cfg, steps, warmup))
-    print(f"  batched over slots: {format_speed(res['fast'])}   peak memory {res['fast']['peak_memory_bytes'] / 2**30:.2f} GiB")
-    saved = res['fast']['saved_bytes']
-    unit, size = ('GiB', 2**30) if sum(saved.values()) >= 2**30 else ('MiB', 2**20)
-    print(f"  saved for backward: {sum(saved.values()) / size:.2f} {unit} ("
-          + ', '.join(f"{k.replace('_', ' ')} {v / size:.2f}" for k, v in saved.items()) + ")")
-    dtype = torch.bfloat16 if cfg.amp == 'bf16' else torch.float32
-    device = resolve_device(cfg.device)
-    rate = matmul_rate(dtype, device, n=8192 if device.type == 'cuda' else 2048)   # a GPU needs larger products to reach its peak
-    res['matmul_tflop_per_s'], res['fraction_of_matmul'] = rate / 1e12, res['fast']['achieved_tflop_per_s'] * 1e12 / rate
-    print(f"  this machine's {str(dtype)[6:]} matmul rate: {rate / 1e9:.0f} GFLOP/s; the training step reaches "
-          f"{res['fraction_of_matmul']:.0%} of it")
-    if baseline == 'seed':
-        res['seed'] = bench_model(seed_config(cfg), max(1, min(steps, 3)), min(warmup, 1), slot_loop=True)
-        res['speedup_over_seed'] = res['fast']['train_images_per_s'] / res['seed']['train_images_per_s']
-        if resolve_device(cfg.device).type == 'cpu': res['seed']['peak_memory_bytes'] = None   # the process's peak so far: not its own
-        print(f"  seed-configured (pix2pix U-Net 64-512, VAE looped over K, fp32, RMSprop): {format_speed(res['seed'])}")
-        print(f"  monet_nb / seed-configured training speed: {res['speedup_over_seed']:.1f}x")
-    if reference:
-        res['reference'] = bench_model(replace(cfg, compile=False), max(1, min(steps, 3)), min(warmup, 1), slot_loop=True)
-        res['speedup_over_reference'] = res['fast']['train_images_per_s'] / res['reference']['train_images_per_s']
-        if resolve_device(cfg.device).type == 'cpu': res['reference']['peak_memory_bytes'] = None   # the process's peak so far: not its own
-        print(f"  VAE looped over K:  {format_speed(res['reference'])}")
-        print(f"  batched / looped training speed: {res['speedup_over_reference']:.2f}x")
-    if loading:
-        try:
-            res['data'] = bench_data(cfg)
-            print(f"  data: {res['data']['data_items_per_s']:.0f} items/s generated or read, "
-                  f"{res['data']['loader_images_per_s']:.0f} images/s through the DataLoader ({cfg.num_workers} workers)")
-        except ValueError as e: print(f"  data: not measured ({e})")
+    res = bench_all(cfg, preset, steps=steps, warmup=warmup, baseline=baseline, reference=reference, loading=loading, log=print)
     if json_file: Path(json_file).write_text(json.dumps(res, indent=1))
     return res
 
 _BENCH_EXAMPLES = ('monet_bench                                   # the CPU demo\'s model: a few seconds',
-                   'monet_bench --preset clevr64                  # the seed\'s setting: 64x64, K = 11, batch 64',
+                   'monet_bench --preset clevr64                  # baudm\'s setting: 64x64, K = 11, batch 64',
                    'monet_bench --preset clevr64 --amp none --no-reference --json fp32.json')
 
 def bench_parser() -> Parser:
     return old_names(add_options(Parser('monet_bench', monet_bench.__doc__, _BENCH_EXAMPLES), monet_bench, flags=dict(json_file='--json'),
                        choices=dict(preset=sorted(PRESETS), amp=CHOICES['amp'], recompute=CHOICES['recompute'],
-                                    baseline=('seed', 'none'))))
+                                    baseline=('baudm', 'none'))))
 
 bench_main = command(monet_bench, bench_parser, 'monet_bench')
 

@@ -420,12 +420,13 @@ class FolderScenes(Dataset):
         return self
 
 # %% ../nbs/01_data.ipynb #603181e1
-CLEVR_CROPS = {'standard': (slice(29, 221), slice(64, 256)), 'seed': (slice(64, 256), slice(29, 221))}
+CLEVR_CROPS = {'standard': (slice(29, 221), slice(64, 256)), 'baudm': (slice(64, 256), slice(29, 221))}
 
 class ClevrScenes(FolderScenes):
-    "CLEVR v1.0 renders of one split, cropped to 192x192 (standard crop, or the seed's) and resized; no masks."
+    "CLEVR v1.0 renders of one split, cropped to 192x192 (standard crop, or baudm/MONet-pytorch's) and resized; no masks."
     def __init__(self, root, split:str='train', size:int=64, n:int|None=None, crop:str='standard'):
         _check_split(split)
+        crop = {'seed': 'baudm'}.get(crop, crop)                           # the name before 0.2
         if crop not in CLEVR_CROPS: raise ValueError(f"unknown CLEVR crop {crop!r}; valid: {', '.join(CLEVR_CROPS)}")
         d = Path(root) / 'images' / split
         if not d.is_dir(): raise FileNotFoundError(f"CLEVR split folder not found: {d} (expected <CLEVR_v1.0>/images/{split}/*.png)")
