@@ -44,13 +44,14 @@ def unet_channels(size:int, base:int=32, max_channels:int=64) -> tuple:
     check_model_size(size)
     return tuple(min(base * 2**i, max_channels) for i in range(int(math.log2(size)) - 1))
 
-# %% ../nbs/02_model.ipynb #6b470b53
+# %% ../nbs/02_model.ipynb #22391e0c
 SCOPE_INPUTS = ('log', 'centred')   # what the attention network sees: (x, log s), the paper's, or (2x - 1, 2s - 1), both in [-1, 1]
 DOWNSAMPLES = ('nearest', 'average')   # how the U-Net halves its maps: keep every other pixel (nearest) or average 2x2 blocks
 
 def _check_choice(name:str, value, options):
     if value not in options: raise ValueError(f"{name} must be one of {', '.join(options)}, got {value!r}")
 
+# %% ../nbs/02_model.ipynb #4e700117
 class AttentionNet(nn.Module):
     "MONet's attention U-Net: (image, log scope) -> one logit per pixel."
     def __init__(self,
@@ -79,19 +80,6 @@ class AttentionNet(nn.Module):
         self.up = nn.ModuleList(conv_block(2 * c, nf, padding) for c, nf in zip(channels, outs))
         self.out = nn.Conv2d(channels[0], 1, 1)
 
-    def inputs(self, x:Tensor, log_scope:Tensor) -> Tensor:
-        "What the U-Net sees, (B, 4, H, W): the image and the scope, as `scope_input` says."
-        if self.scope_input == 'log': return torch.cat([x, log_scope], 1)
-        return torch.cat([2 * x - 1, 2 * log_scope.exp() - 1], 1)
-
-    def halve(self, h:Tensor) -> Tensor:
-        "Halve a map's resolution between levels, as `downsample` says."
-        return F.interpolate(h, scale_factor=0.5, mode='nearest') if self.downsample == 'nearest' else F.avg_pool2d(h, 2)
-
-    def bottleneck(self, h:Tensor) -> Tensor:
-        "The MLP over the whole 4x4 map, (B, C, 4, 4) -> (B, C, 4, 4): the one part that knows positions by construction."
-        return self.mlp(h.flatten(1)).view_as(h)
-
     def forward(self, x:Tensor, log_scope:Tensor) -> Tensor:
         h, skips = self.inputs(x, log_scope), []                       # (B, 4, H, W)
         for i, block in enumerate(self.down):
@@ -103,6 +91,23 @@ class AttentionNet(nn.Module):
             h = self.up[i](torch.cat([h, skips[i]], 1))
             if i > 0: h = F.interpolate(h, scale_factor=2.0, mode='nearest')
         return self.out(h)                                              # (B, 1, H, W)
+
+# %% ../nbs/02_model.ipynb #1add1f73
+@patch
+def inputs(self:AttentionNet, x:Tensor, log_scope:Tensor) -> Tensor:
+    "What the U-Net sees, (B, 4, H, W): the image and the scope, as `scope_input` says."
+    if self.scope_input == 'log': return torch.cat([x, log_scope], 1)
+    return torch.cat([2 * x - 1, 2 * log_scope.exp() - 1], 1)
+
+@patch
+def halve(self:AttentionNet, h:Tensor) -> Tensor:
+    "Halve a map's resolution between levels, as `downsample` says."
+    return F.interpolate(h, scale_factor=0.5, mode='nearest') if self.downsample == 'nearest' else F.avg_pool2d(h, 2)
+
+@patch
+def bottleneck(self:AttentionNet, h:Tensor) -> Tensor:
+    "The MLP over the whole 4x4 map, (B, C, 4, 4) -> (B, C, 4, 4): the one part that knows positions by construction."
+    return self.mlp(h.flatten(1)).view_as(h)
 
 # %% ../nbs/02_model.ipynb #47e424c3
 def stick_breaking(net:nn.Module,        # Maps (x, log_scope) to logits (B, 1, H, W)
