@@ -100,8 +100,8 @@ PRESETS = {f.__name__: f for f in (cpu_demo, multi_dsprites, multi_dsprites_cpu,
 
 # %% ../nbs/05_train.ipynb #be6828d4
 CHOICES = dict(optimizer=('rmsprop', 'adam'), amp=('auto', 'none', 'bf16'), enc_input=ENC_INPUTS, lr_schedule=('constant', 'cosine'),
-               recompute=RECOMPUTE, scope_input=SCOPE_INPUTS, padding=PADDINGS, downsample=DOWNSAMPLES, attention_net=tuple(ATTENTION_NETS),
-               component_vae=tuple(COMPONENT_VAES))
+               recompute=RECOMPUTE, scope_input=SCOPE_INPUTS, padding=PADDINGS, downsample=DOWNSAMPLES,
+               attention_net=ATTENTION_NETS, component_vae=COMPONENT_VAES)   # the registries themselves: networks added later count
 POSITIVE = ('n_val', 'z_dim', 'unet_base', 'unet_max', 'unet_hidden', 'enc_hidden', 'dec_channels', 'batch_size',
             'steps', 'log_every', 'val_every', 'ckpt_every')
 
