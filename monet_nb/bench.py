@@ -159,13 +159,32 @@ def format_speed(r:dict) -> str:
     return (f"train {r['train_images_per_s']:8.1f} img/s   forward {r['forward_images_per_s']:8.1f} img/s   "
             f"{r['train_gflop_per_image']:6.2f} GFLOP/img (train)   {r['achieved_tflop_per_s'] * 1e3:8.1f} GFLOP/s")
 
-# %% ../nbs/07_bench.ipynb #79d8d255
+# %% ../nbs/07_bench.ipynb #72a7fb37
+def _saved_line(saved:dict) -> str:
+    "The report's line on what a step saves for backward: in all and by part, in GiB or MiB."
+    unit, size = ('GiB', 2**30) if sum(saved.values()) >= 2**30 else ('MiB', 2**20)
+    return (f"  saved for backward: {sum(saved.values()) / size:.2f} {unit} ("
+            + ', '.join(f"{k.replace('_', ' ')} {v / size:.2f}" for k, v in saved.items()) + ")")
+
+# %% ../nbs/07_bench.ipynb #b9519a1f
 def _beside(res:dict, name:str, cfg:Config, steps:int, warmup:int):
     "Time `cfg` on the looped path into `res[name]`, with the fast path's speed over it as `res['speedup_over_<name>']`."
     r = res[name] = bench_model(cfg, max(1, min(steps, 3)), min(warmup, 1), slot_loop=True)
     res[f'speedup_over_{name}'] = res['fast']['train_images_per_s'] / r['train_images_per_s']
     if resolve_device(cfg.device).type == 'cpu': r['peak_memory_bytes'] = None   # the process's peak so far: not its own
 
+def _baselines(res:dict, cfg:Config, baseline:str, reference:bool, steps:int, warmup:int, log):
+    "Time the slower paths asked for beside the fast one (baudm's configuration, the looped reference) and log each with its ratio."
+    if baseline == 'baudm':
+        _beside(res, 'baudm', baudm_config(cfg), steps, warmup)
+        log(f"  baudm-configured (pix2pix U-Net 64-512, VAE looped over K, fp32, RMSprop): {format_speed(res['baudm'])}")
+        log(f"  monet_nb / baudm-configured training speed: {res['speedup_over_baudm']:.1f}x")
+    if reference:
+        _beside(res, 'reference', replace(cfg, compile=False), steps, warmup)
+        log(f"  VAE looped over K:  {format_speed(res['reference'])}")
+        log(f"  batched / looped training speed: {res['speedup_over_reference']:.2f}x")
+
+# %% ../nbs/07_bench.ipynb #f9ba80a6
 def bench_all(cfg:Config,            # The configuration to measure (a preset with any overrides, checked by `check_config`)
               preset:str=None,       # The preset's name, recorded with the settings
               steps:int=5,           # Timed steps; the median is reported
@@ -185,23 +204,13 @@ def bench_all(cfg:Config,            # The configuration to measure (a preset wi
     log(f"monet_bench: preset {preset}, " + ', '.join(f'{k} {getattr(cfg, k)}' for k in keys))
     res = dict(settings=dict(preset=preset, **{k: getattr(cfg, k) for k in keys}), machine=machine(), fast=bench_model(cfg, steps, warmup))
     log(f"  batched over slots: {format_speed(res['fast'])}   peak memory {res['fast']['peak_memory_bytes'] / 2**30:.2f} GiB")
-    saved = res['fast']['saved_bytes']
-    unit, size = ('GiB', 2**30) if sum(saved.values()) >= 2**30 else ('MiB', 2**20)
-    log(f"  saved for backward: {sum(saved.values()) / size:.2f} {unit} ("
-        + ', '.join(f"{k.replace('_', ' ')} {v / size:.2f}" for k, v in saved.items()) + ")")
+    log(_saved_line(res['fast']['saved_bytes']))
     dtype = torch.bfloat16 if cfg.amp == 'bf16' else torch.float32
     rate = matmul_rate(dtype, device, n=8192 if device.type == 'cuda' else 2048)   # a GPU needs larger products to reach its peak
     res['matmul_tflop_per_s'], res['fraction_of_matmul'] = rate / 1e12, res['fast']['achieved_tflop_per_s'] * 1e12 / rate
     log(f"  this machine's {str(dtype)[6:]} matmul rate: {rate / 1e9:.0f} GFLOP/s; the training step reaches "
         f"{res['fraction_of_matmul']:.0%} of it")
-    if baseline == 'baudm':
-        _beside(res, 'baudm', baudm_config(cfg), steps, warmup)
-        log(f"  baudm-configured (pix2pix U-Net 64-512, VAE looped over K, fp32, RMSprop): {format_speed(res['baudm'])}")
-        log(f"  monet_nb / baudm-configured training speed: {res['speedup_over_baudm']:.1f}x")
-    if reference:
-        _beside(res, 'reference', replace(cfg, compile=False), steps, warmup)
-        log(f"  VAE looped over K:  {format_speed(res['reference'])}")
-        log(f"  batched / looped training speed: {res['speedup_over_reference']:.2f}x")
+    _baselines(res, cfg, baseline, reference, steps, warmup, log)
     if loading:
         try:
             res['data'] = bench_data(cfg)
@@ -209,7 +218,6 @@ def bench_all(cfg:Config,            # The configuration to measure (a preset wi
                 f"{res['data']['loader_images_per_s']:.0f} images/s through the DataLoader ({cfg.num_workers} workers)")
         except ValueError as e: log(f"  data: not measured ({e})")
     return res
-
 
 # %% ../nbs/07_bench.ipynb #33c55cc9
 def _amp_auto(machine:dict) -> str: return 'bf16' if machine.get('bf16_instructions') or machine.get('gpu') else 'none'

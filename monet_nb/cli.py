@@ -20,12 +20,12 @@ from .evaluate import pretrained_names, load_model, eval_data, evaluate, check_s
 from .bench import bench_all, learning_curves, plot_learning, format_learning
 
 # %% auto #0
-__all__ = ['OLD_VALUES', 'eval_main', 'montage_main', 'bench_main', 'data_main', 'Parser', 'Option', 'options_of', 'add_options',
-           'dashes', 'errors', 'command', 'preset_defaults', 'train_parser', 'old_names', 'config_from_args',
-           'run_folder', 'train_main', 'learn_parser', 'parse_seeds', 'learn_main', 'across_runs', 'monet_eval',
+__all__ = ['OLD_VALUES', 'eval_main', 'montage_main', 'bench_main', 'data_main', 'Parser', 'Option', 'options_of', 'dashes',
+           'add_options', 'errors', 'command', 'preset_defaults', 'old_names', 'train_parser', 'config_from_args',
+           'run_folder', 'train_main', 'parse_seeds', 'learn_parser', 'learn_main', 'across_runs', 'monet_eval',
            'eval_parser', 'monet_montage', 'montage_parser', 'monet_bench', 'bench_parser', 'monet_data', 'data_parser']
 
-# %% ../nbs/09_cli.ipynb #d175bc84
+# %% ../nbs/09_cli.ipynb #d5b7b9a4
 class Parser(argparse.ArgumentParser):
     "An `ArgumentParser` with the package's error policy: a bad option is one line that names it, and exit status 2."
     def __init__(self, prog:str, description:str, examples=(), **kw):
@@ -39,6 +39,7 @@ class _Formatter(argparse.HelpFormatter):
         if text.startswith('examples:'): return text
         return '\n\n'.join(super(_Formatter, self)._fill_text(p, width, indent) for p in text.split('\n\n'))
 
+# %% ../nbs/09_cli.ipynb #8bde4ca5
 @dataclass
 class Option:
     "One command-line argument, read from a function parameter or a dataclass field."
@@ -61,6 +62,21 @@ def options_of(source) -> list:
                    p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD), p.default is p.empty)
             for p in inspect.signature(source).parameters.values()]
 
+# %% ../nbs/09_cli.ipynb #75859a1c
+def _number(s:str) -> bool:
+    try: float(s); return True
+    except ValueError: return False
+
+def dashes(argv) -> list:
+    "Accept --batch_size for --batch-size and --no-reuse_memory for --no-reuse-memory: option names get dashes, values stay; "
+    "a negative number after an option is its value (--lr -1e-3 reads as --lr=-1e-3, which argparse would take for an option)."
+    out = []
+    for a in argv:
+        if a.startswith('-') and _number(a) and out and out[-1].startswith('--') and '=' not in out[-1]: out[-1] += '=' + a
+        else: out.append(re.sub(r'^--[^=]+', lambda m: m.group(0).replace('_', '-'), a) if a.startswith('--') else a)
+    return out
+
+# %% ../nbs/09_cli.ipynb #83b67bd1
 _TYPES = {'int': int, 'float': float, 'str': str}
 
 def _show(v) -> str: return ('on' if v else 'off') if isinstance(v, bool) else f'{v:,}' if isinstance(v, int) else str(v)
@@ -92,19 +108,6 @@ def add_options(p:Parser,               # The parser to add to
         if not (over_preset or o.required): p.set_defaults(**{o.name: o.default})
     return p
 
-def _number(s:str) -> bool:
-    try: float(s); return True
-    except ValueError: return False
-
-def dashes(argv) -> list:
-    "Accept --batch_size for --batch-size and --no-reuse_memory for --no-reuse-memory: option names get dashes, values stay; "
-    "a negative number after an option is its value (--lr -1e-3 reads as --lr=-1e-3, which argparse would take for an option)."
-    out = []
-    for a in argv:
-        if a.startswith('-') and _number(a) and out and out[-1].startswith('--') and '=' not in out[-1]: out[-1] += '=' + a
-        else: out.append(re.sub(r'^--[^=]+', lambda m: m.group(0).replace('_', '-'), a) if a.startswith('--') else a)
-    return out
-
 # %% ../nbs/09_cli.ipynb #1b065fe2
 @contextmanager
 def errors(prog:str, run=None):
@@ -127,34 +130,13 @@ def command(func, parser, prog:str):
     main.__doc__ = f"Entry point of `{prog}`."
     return main
 
-# %% ../nbs/09_cli.ipynb #17888aac
-_TRAIN_HELP = """Train MONet. With no arguments: the cpu_demo preset on the built-in sprites (at most 14 minutes of training).
-
-The defaults below are the cpu_demo preset's, the settings a bare monet_train runs; --preset NAME starts from another
-preset, and every option given is applied on top of it. Where cpu_demo changes a setting, Config's own default (the
-paper's, for the model and optimiser) follows. Options may also be spelled with underscores (--batch_size)."""
-
-_TRAIN_EXAMPLES = ('monet_train                                       # the CPU demo, into runs/cpu_demo',
-                   'monet_train --resume runs/cpu_demo --steps 12000  # continue it up to step 12,000',
-                   'monet_train --seeds 0,1,2 --out runs/demo3         # three training seeds: runs/demo3/seed0 ...')
-
+# %% ../nbs/09_cli.ipynb #36fe142e
 def preset_defaults(preset:str='cpu_demo') -> dict:
     "The help text of each setting's default: the preset's value, and `Config`'s (the paper's, mostly) where the preset changes it."
     ours, paper = asdict(PRESETS[preset]()), asdict(Config())
     return {k: _show(v) + (f"; Config's: {_show(paper[k])}" if v != paper[k] else '') for k, v in ours.items() if v is not None}
 
-def train_parser(prog:str='monet_train', description:str=_TRAIN_HELP, examples=_TRAIN_EXAMPLES, run_options:bool=True) -> Parser:
-    "The parser of `monet_train`: a preset, the run folder options (unless `run_options` is False), and every `Config` setting."
-    p = Parser(prog, description, examples)
-    p.add_argument('--preset', choices=sorted(PRESETS), default=None, help="Starting configuration (default: cpu_demo)")
-    if run_options:
-        p.add_argument('--out', default=None, help="Run folder (default: runs/<preset>)")
-        p.add_argument('--resume', metavar='RUN', default=None, help="Continue the run in this folder (its config.json is used)")
-        p.add_argument('--force', action='store_true', help="Start over in --out even if it holds a run (the old one is moved aside)")
-        p.add_argument('--seeds', default=None, help="Train one run per training seed, one after the other, in OUT/seed<N> "
-                                                     "(e.g. 0,1,2); with --resume DIR, continue DIR/seed<N>")
-    return old_names(add_options(p, Config, shown=preset_defaults(), over_preset=True))
-
+# %% ../nbs/09_cli.ipynb #badd881f
 OLD_VALUES = dict(baseline={'seed': 'baudm'})         # {option: {value before 0.2: its name now}}
 
 def old_names(p:Parser) -> Parser:
@@ -168,6 +150,30 @@ def _renamed(kind, old:dict):
     "`kind` (an option's type), reading a value's old name as its new one (before the choices are checked)."
     return lambda s: kind(old.get(s, s))
 
+# %% ../nbs/09_cli.ipynb #8b3308a2
+_TRAIN_HELP = """Train MONet. With no arguments: the cpu_demo preset on the built-in sprites (at most 14 minutes of training).
+
+The defaults below are the cpu_demo preset's, the settings a bare monet_train runs; --preset NAME starts from another
+preset, and every option given is applied on top of it. Where cpu_demo changes a setting, Config's own default (the
+paper's, for the model and optimiser) follows. Options may also be spelled with underscores (--batch_size)."""
+
+_TRAIN_EXAMPLES = ('monet_train                                       # the CPU demo, into runs/cpu_demo',
+                   'monet_train --resume runs/cpu_demo --steps 12000  # continue it up to step 12,000',
+                   'monet_train --seeds 0,1,2 --out runs/demo3         # three training seeds: runs/demo3/seed0 ...')
+
+def train_parser(prog:str='monet_train', description:str=_TRAIN_HELP, examples=_TRAIN_EXAMPLES, run_options:bool=True) -> Parser:
+    "The parser of `monet_train`: a preset, the run folder options (unless `run_options` is False), and every `Config` setting."
+    p = Parser(prog, description, examples)
+    p.add_argument('--preset', choices=sorted(PRESETS), default=None, help="Starting configuration (default: cpu_demo)")
+    if run_options:
+        p.add_argument('--out', default=None, help="Run folder (default: runs/<preset>)")
+        p.add_argument('--resume', metavar='RUN', default=None, help="Continue the run in this folder (its config.json is used)")
+        p.add_argument('--force', action='store_true', help="Start over in --out even if it holds a run (the old one is moved aside)")
+        p.add_argument('--seeds', default=None, help="Train one run per training seed, one after the other, in OUT/seed<N> "
+                                                     "(e.g. 0,1,2); with --resume DIR, continue DIR/seed<N>")
+    return old_names(add_options(p, Config, shown=preset_defaults(), over_preset=True))
+
+# %% ../nbs/09_cli.ipynb #c6ba947f
 def config_from_args(args:argparse.Namespace, seed:int=None) -> tuple:
     "(Config, run folder, resume) from parsed arguments; with `seed`, the run of that training seed, in <folder>/seed<N>."
     given = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name)}
@@ -182,6 +188,7 @@ def run_folder(args:argparse.Namespace, seed:int=None) -> Path:
     "The run folder the arguments name: --resume, else --out, else runs/<preset>; with `seed`, its seed<N> inside."
     return Path(args.resume or args.out or f"runs/{args.preset or 'cpu_demo'}")/(f'seed{seed}' if seed is not None else '')
 
+# %% ../nbs/09_cli.ipynb #b96ba9b5
 def train_main(argv=None):
     "Entry point of `monet_train` (and of each process of `torchrun --no-python monet_train`)."
     args = train_parser().parse_args(dashes(sys.argv[1:] if argv is None else argv))
@@ -198,7 +205,16 @@ def train_main(argv=None):
     if main and len(runs) > 1:
         print(f"score the {len(runs)} seeds together (mean +- std across them): monet_eval {' '.join(map(str, runs))}")
 
-# %% ../nbs/09_cli.ipynb #0cc31eb2
+# %% ../nbs/09_cli.ipynb #70ccdf2d
+def parse_seeds(text:str) -> list:
+    "Distinct seeds >= 0 from '0,1,2'."
+    try: seeds = [int(s) for s in text.split(',') if s.strip()]
+    except ValueError: seeds = []
+    if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
+        raise ValueError(f"--seeds must be distinct integers >= 0 separated by commas, e.g. 0,1,2; got {text!r}")
+    return seeds
+
+# %% ../nbs/09_cli.ipynb #0949dc75
 _LEARN_HELP = """Time to decomposition: train a preset once per seed, validating every --val-every steps, and print the steps
 and seconds of training until ARI-FG on the scenes with 2+ objects reaches 0.5, 0.7, 0.8 and 0.9.
 
@@ -217,14 +233,6 @@ def learn_parser() -> Parser:
     p.add_argument('--force', action='store_true', help="Start over where --out holds seed runs (the old ones are moved aside)")
     return p
 
-def parse_seeds(text:str) -> list:
-    "Distinct seeds >= 0 from '0,1,2'."
-    try: seeds = [int(s) for s in text.split(',') if s.strip()]
-    except ValueError: seeds = []
-    if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
-        raise ValueError(f"--seeds must be distinct integers >= 0 separated by commas, e.g. 0,1,2; got {text!r}")
-    return seeds
-
 def learn_main(argv=None):
     "Entry point of `monet_learn`."
     argv = dashes(sys.argv[1:] if argv is None else argv)
@@ -241,7 +249,7 @@ def learn_main(argv=None):
     print(format_learning(res))
     print(f"results: {out/'learning.json'}   curves: {out/'learning.png'}")
 
-# %% ../nbs/09_cli.ipynb #de505080
+# %% ../nbs/09_cli.ipynb #8fd26c50
 @dataclass
 class _Scoring:
     "How `monet_eval` scores each model it is given (its options but the runs and the JSON file)."
@@ -269,6 +277,7 @@ def _eval_one(run, s:_Scoring) -> dict:
     for k in SCORES: print(f"  {METRIC_NAMES[k]:7s} {fmt_summary(res[k], 5 if k == 'mse' else 3)}")
     return dict(model=src, data=data, split=s.split, data_seed=s.data_seed, n_images=scored, min_objects=s.min_objects, K=K, metrics=res)
 
+# %% ../nbs/09_cli.ipynb #a2b776ce
 def across_runs(results:list) -> dict:
     "{metric: mean, std (population) and n of the runs' means}: the field's protocol over training seeds."
     out = {}
@@ -277,6 +286,7 @@ def across_runs(results:list) -> dict:
         out[k] = summarize(v)                                            # nan, with n = 0, when no run has a finite score
     return out
 
+# %% ../nbs/09_cli.ipynb #ffca9d13
 def monet_eval(runs:list=None,            # Run folders or .safetensors files; several: each scored, then the mean +- std across them
                *,
                pretrained:str=None,       # Name of a model shipped with the package, e.g. sprites
@@ -314,6 +324,7 @@ def monet_eval(runs:list=None,            # Run folders or .safetensors files; s
     if json_file: Path(json_file).write_text(json.dumps(result, indent=1))
     return result
 
+# %% ../nbs/09_cli.ipynb #98a0b6a6
 _EVAL_EXAMPLES = ('monet_eval --pretrained sprites --min-objects 2          # the shipped model, scenes with 2+ sprites',
                   'monet_eval runs/cpu_demo --json scores.json               # a run, on its data\'s test split',
                   'monet_eval runs/md/seed0 runs/md/seed1 --data-seed 7      # two seeds, on scenes never trained on: mean +- std')
@@ -361,7 +372,7 @@ def montage_parser() -> Parser:
 
 montage_main = command(monet_montage, montage_parser, 'monet_montage')
 
-# %% ../nbs/09_cli.ipynb #4bde3af1
+# %% ../nbs/09_cli.ipynb #2461014a
 def monet_bench(*,
                 preset:str='cpu_demo',     # Preset whose model and settings are measured (the model runs on random images)
                 data:str=None,             # Data spec whose generation and loading rates are measured (default: the preset's)
@@ -393,6 +404,7 @@ def monet_bench(*,
     if json_file: Path(json_file).write_text(json.dumps(res, indent=1))
     return res
 
+# %% ../nbs/09_cli.ipynb #446d4c85
 _BENCH_EXAMPLES = ('monet_bench                                   # the CPU demo\'s model: a few seconds',
                    'monet_bench --preset clevr64                  # baudm\'s setting: 64x64, K = 11, batch 64',
                    'monet_bench --preset clevr64 --amp none --no-reference --json fp32.json')

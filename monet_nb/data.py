@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset, Subset, ConcatDataset
 from PIL import Image
 from tqdm.auto import tqdm
+from fastcore.basics import patch
 from .tfrecord import decode_example, read_records
 from .sprites import SHAPES, SCALES, ORIENTATIONS, POSITIONS, GEOMETRIES, grid_centres, sprite_masks, read_bitmaps, shift_mask
 
@@ -125,7 +126,7 @@ class SceneGenerator(Dataset):
         return {'image': torch.from_numpy(image), 'mask': torch.from_numpy(label.astype(np.int64))}
     def render(self, rng): raise NotImplementedError("render(rng) -> (palette (k + 1, 3), label map (H, W)), labels 0..k")
 
-# %% ../nbs/01_data.ipynb #5d55b9db
+# %% ../nbs/01_data.ipynb #a4287d29
 def _check_objects(lo, hi, limit=20):
     if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi <= limit):
         raise ValueError(f"need 1 <= min_objects <= max_objects <= {limit}, got {lo} and {hi}")
@@ -134,6 +135,7 @@ def _check_side(size, lo=8):
     "A data set's image side: any int >= `lo` (readers resize to it; the model has its own rule, `check_model_size`)."
     if not (isinstance(size, (int, np.integer)) and size >= lo): raise ValueError(f"size must be an int >= {lo}, got {size!r}")
 
+# %% ../nbs/01_data.ipynb #5fb10f93
 class Sprites(SceneGenerator):
     "Multi-dSprites scenes: dSprites of 3 shapes, 6 scales, 40 orientations, 32x32 positions; later ones occlude."
     def __init__(self, variant:str='colored_on_grayscale', # binarized, colored_on_grayscale, colored_on_colored or simple
@@ -168,27 +170,31 @@ class Sprites(SceneGenerator):
             raise ValueError(f"bg_min and bg_max apply to grey backgrounds; the {variant!r} variant's background is not grey")
         self.bg_range = (float(bg_min), float(bg_max))
 
-    def colors(self, rng, n):
-        "Background colour (3,) and n sprite colours (n, 3), 8-bit levels."
-        v = SPRITE_VARIANTS[self.variant]
-        lo, hi = self.bg_range
-        bg = _q8(lo + (hi - lo) * v['bg'](rng, 1)[0])                    # the default range draws exactly as before
-        margin = self.color_margin if self.unique_colors and self.variant != 'binarized' else 0.
-        return bg, distinct_colors(rng, v['fg'], n, [bg], margin)
+# %% ../nbs/01_data.ipynb #28d66984
+@patch
+def colors(self:Sprites, rng, n):
+    "Background colour (3,) and n sprite colours (n, 3), 8-bit levels."
+    v = SPRITE_VARIANTS[self.variant]
+    lo, hi = self.bg_range
+    bg = _q8(lo + (hi - lo) * v['bg'](rng, 1)[0])                    # the default range draws exactly as before
+    margin = self.color_margin if self.unique_colors and self.variant != 'binarized' else 0.
+    return bg, distinct_colors(rng, v['fg'], n, [bg], margin)
 
-    def sprites(self, rng, n:int) -> np.ndarray:
-        "n sprite masks (n, size, size) from random dSprites latents, in painting order."
-        shape, scale = rng.integers(0, 3, n), SCALES[rng.integers(0, 6, n)] * self.zoom
-        angle = ORIENTATIONS[rng.integers(0, 40, n)]
-        cx, cy = grid_centres(self.size, self.geometry)[rng.integers(0, 32, (2, n))]
-        return sprite_masks(self.size, shape, scale, angle, cx, cy, self.geometry)
+@patch
+def sprites(self:Sprites, rng, n:int) -> np.ndarray:
+    "n sprite masks (n, size, size) from random dSprites latents, in painting order."
+    shape, scale = rng.integers(0, 3, n), SCALES[rng.integers(0, 6, n)] * self.zoom
+    angle = ORIENTATIONS[rng.integers(0, 40, n)]
+    cx, cy = grid_centres(self.size, self.geometry)[rng.integers(0, 32, (2, n))]
+    return sprite_masks(self.size, shape, scale, angle, cx, cy, self.geometry)
 
-    def render(self, rng):
-        n = int(rng.integers(self.min_objects, self.max_objects + 1))
-        masks = self.sprites(rng, n)
-        bg, fg = self.colors(rng, n)
-        label, keep = compact_labels(paint(masks), n)
-        return np.concatenate([bg[None], fg[keep - 1]]), label           # palette (k + 1, 3), label (H, W)
+@patch
+def render(self:Sprites, rng):
+    n = int(rng.integers(self.min_objects, self.max_objects + 1))
+    masks = self.sprites(rng, n)
+    bg, fg = self.colors(rng, n)
+    label, keep = compact_labels(paint(masks), n)
+    return np.concatenate([bg[None], fg[keep - 1]]), label           # palette (k + 1, 3), label (H, W)
 
 # %% ../nbs/01_data.ipynb #fa338071
 class BitmapSprites(Sprites):
@@ -376,7 +382,7 @@ def resize_arrays(images, masks, size:int, where:str='arrays'):
     if masks is not None: masks = np.stack([resize_mask(center_square(np.asarray(m)), size) for m in masks])
     return images, masks
 
-# %% ../nbs/01_data.ipynb #8941d919
+# %% ../nbs/01_data.ipynb #df5db262
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp')
 
 def load_rgb(path) -> np.ndarray:
@@ -385,6 +391,7 @@ def load_rgb(path) -> np.ndarray:
         with Image.open(path) as im: return np.asarray(im.convert('RGB'))
     except Exception as e: raise ValueError(f"cannot read image {path}: {e}") from e
 
+# %% ../nbs/01_data.ipynb #e4e1462d
 class FolderScenes(Dataset):
     "Every image under `root` (recursively, sorted), as RGB `size` x `size` items without masks."
     has_masks = False

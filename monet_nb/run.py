@@ -38,7 +38,7 @@ def montage_step(path) -> int|None:
     m = re.fullmatch(r'step_(\d+)\.png', Path(path).name)
     return int(m.group(1)) if m else None
 
-# %% ../nbs/05a_run.ipynb #57f86757
+# %% ../nbs/05a_run.ipynb #aba68622
 LOCK = '.writer.lock'
 
 class RunInUse(OSError):
@@ -50,6 +50,9 @@ def _lock_info(fd:int) -> dict:
     try: return json.loads(os.read(fd, 4096) or b'{}')
     except ValueError: return {}
 
+def _holder(info:dict) -> str: return f"process {info.get('pid', '?')} on {info.get('host', '?')} since {info.get('since', '?')}"
+
+# %% ../nbs/05a_run.ipynb #984276d7
 _HELD = set()                                                           # the lock files this process holds open
 
 def _close_held():
@@ -61,8 +64,7 @@ def _close_held():
 
 if hasattr(os, 'register_at_fork'): os.register_at_fork(after_in_child=_close_held)
 
-def _holder(info:dict) -> str: return f"process {info.get('pid', '?')} on {info.get('host', '?')} since {info.get('since', '?')}"
-
+# %% ../nbs/05a_run.ipynb #c4d49de6
 class RunLock:
     "The lock of one writer on a run folder, held from `acquire` (or `with`) to `release`; see above."
     def __init__(self, run): self.run, self.fd = Path(run), None
@@ -139,7 +141,7 @@ def write_config(run:Path, config) -> Path:
     except OSError as e: raise OSError(f"cannot write the run folder {run}: {e.strerror or e}") from None
     return Path(run)
 
-# %% ../nbs/05a_run.ipynb #de38cf8f
+# %% ../nbs/05a_run.ipynb #427babe1
 def rng_state(device=None) -> dict:
     "The random number generator states a training step consumes: torch on the CPU and on this process's GPU, Python's `random`."
     cuda = torch.device(device or 'cpu').type == 'cuda'
@@ -150,6 +152,7 @@ def set_rng_state(s:dict, device=None):
     if s.get('cuda') is not None and torch.device(device or 'cpu').type == 'cuda': torch.cuda.set_rng_state(s['cuda'], device)
     random.setstate(s['python'])
 
+# %% ../nbs/05a_run.ipynb #1d37db48
 def save_checkpoint(run:Path, model, opt, sched, step:int, rng:list=None, **extra):
     "Write model.safetensors and trainer.pt for `step` in two phases (write + fsync both, then rename both)."
     run = Path(run)
@@ -181,7 +184,7 @@ def load_checkpoint(run:Path) -> dict:
         trainer = pending
     return trainer
 
-# %% ../nbs/05a_run.ipynb #d22b64fb
+# %% ../nbs/05a_run.ipynb #9dfbacd7
 class RunLog:
     "metrics.jsonl + TensorBoard for one run folder; every method is a no-op when not `active` (ranks other than 0)."
     def __init__(self, run:Path, active:bool=True,
@@ -213,6 +216,7 @@ class RunLog:
     def close(self):
         if self.tb is not None: self.tb.close()
 
+# %% ../nbs/05a_run.ipynb #3cb1e52c
 def _drop_after(path:Path, since:int):
     "Keep each step of metrics.jsonl once: drop the training and validation lines a run logged after the checkpoint it is resumed"
     " from (it logs those steps again), and a last line cut short by a kill; status lines (how the run stopped) stay."
@@ -292,11 +296,7 @@ def save_curves(path, records, **kwargs) -> Path:
     "Write `plot_curves(records)` as a PNG, atomically."
     return save_figure(path, plot_curves(records, **kwargs))
 
-# %% ../nbs/05a_run.ipynb #2c1cc333
-HIGHER_IS_BETTER = ('ari_fg', 'ari_fg_2plus', 'ari', 'msc')
-
-LOWER_IS_BETTER = ('mse', 'loss', 'nll', 'kl', 'mask_kl')
-
+# %% ../nbs/05a_run.ipynb #c7c10026
 def _fmt(v) -> str:
     if isinstance(v, float): return f'{v:.4g}'
     if isinstance(v, (dict, list)): return json.dumps(v)
@@ -309,6 +309,11 @@ def _table(header:list, rows:list) -> str:
     body = ''.join('<tr>' + ''.join(f'<td>{e(v)}</td>' for v in r) + '</tr>' for r in rows)
     return f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
+# %% ../nbs/05a_run.ipynb #9baf8303
+HIGHER_IS_BETTER = ('ari_fg', 'ari_fg_2plus', 'ari', 'msc')
+
+LOWER_IS_BETTER = ('mse', 'loss', 'nll', 'kl', 'mask_kl')
+
 def best_metrics(records:list) -> dict:
     "{key: (best value, its step)} over the validation records: max of ARI-FG/ARI/mSC, min of MSE and loss terms."
     best = {}
@@ -320,11 +325,13 @@ def best_metrics(records:list) -> dict:
             best[key] = (float(v[j]), int(steps[j]))
     return best
 
+# %% ../nbs/05a_run.ipynb #0e5e7820
 def list_montages(run_dir) -> list:
     "The montage PNGs of a run (`montages/step_<N>.png`), newest (largest step) first."
     found = [(m, p) for p in Path(run_dir, MONTAGES).glob('step_*.png') if (m := montage_step(p)) is not None]
     return [p for _, p in sorted(found, reverse=True)]
 
+# %% ../nbs/05a_run.ipynb #08cea014
 def _val_table(records:list) -> str:
     val = [r for r in records if r.get('split') == 'val']
     if not val: return '<p>No validation yet.</p>'
@@ -345,11 +352,7 @@ def _img(src:str, caption:str) -> str:
     return (f'<figure><figcaption>{html.escape(caption)}</figcaption>'   # the caption above the picture it names
             f'<img src="{html.escape(quote(src))}" alt="{html.escape(caption)}"></figure>')
 
-# %% ../nbs/05a_run.ipynb #0e127812
-_CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:1em auto;padding:0 1em;color:#222}"
-        "table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}"
-        "th{background:#f4f4f4}img{max-width:100%}figure{display:inline-block;margin:0.5em}figcaption{font-size:0.85em;color:#555}")
-
+# %% ../nbs/05a_run.ipynb #22483405
 _STATUS = dict(running='running', finished='finished', paused='paused by --max-time', stopped='stopped by a signal',
                interrupted='interrupted', failed='stopped by an error')
 
@@ -369,6 +372,11 @@ def run_history(records:list) -> str:
             events.append(f"{'resumed' if started else 'started'} at step {r['step']:,}"); started = True
         else: events.append(f"{_STATUS.get(r.get('status'), str(r.get('status')))} at step {r['step']:,}")
     return ('History: ' + '; '.join(events) + '.') if events else ''
+
+# %% ../nbs/05a_run.ipynb #ff8529d1
+_CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:1em auto;padding:0 1em;color:#222}"
+        "table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}"
+        "th{background:#f4f4f4}img{max-width:100%}figure{display:inline-block;margin:0.5em}figcaption{font-size:0.85em;color:#555}")
 
 def write_report(run_dir,          # A run folder: config.json, and metrics.jsonl / montages/ as the run goes
                  n_montages:int=3, # How many of the newest montages to show

@@ -196,7 +196,7 @@ def array_png(img,             # Image (H, W) or (H, W, 3): float in [0, 1] or u
     PILImage.fromarray(a).resize((a.shape[1] * f, a.shape[0] * f), PILImage.NEAREST).save(buf, format='png')
     return buf.getvalue()
 
-# %% ../nbs/04_viz.ipynb #2529f523
+# %% ../nbs/04_viz.ipynb #0b153dac
 class Explorer:
     "Browse a data set through MONet: pick an image and a slot, move the slot's latents, watch the component and reconstruction change."
     def __init__(self,
@@ -218,30 +218,32 @@ class Explorer:
         self._build_widgets()
         self.select_image(0)
 
-    def _build_widgets(self):
-        import ipywidgets as widgets                                    # only a widget needs it
-        self.image_slider = widgets.IntSlider(0, min=0, max=len(self.dataset) - 1, description='image', continuous_update=False)
-        self.slot_menu = widgets.Dropdown(options=[(n, k) for k, n in enumerate(slot_names(self.K))], value=0, description='slot')
-        self.reset_button = widgets.Button(description='reset latents')
-        self.latent_sliders = [widgets.FloatSlider(0., min=-self.span, max=self.span, step=0.1, description=f'Δz[{d}]',
-                                                   readout_format='.1f') for d in range(self.model.z_dim)]
-        self.montage_view = widgets.Image(format='png')
-        self.views = {name: widgets.Image(format='png') for name in PANELS}
-        self.slot_title = widgets.Label()
-        panels = [widgets.VBox([widgets.Label(PANELS[n]), v]) for n, v in self.views.items()]
-        self.slot_view = widgets.VBox([self.slot_title, widgets.HBox(panels)])
-        self.image_slider.observe(lambda c: self._from_widget(self.select_image, c['new']), names='value')
-        self.slot_menu.observe(lambda c: self._from_widget(self.select_slot, c['new']), names='value')
-        self.reset_button.on_click(lambda _: self.reset_latents())
-        for d, s in enumerate(self.latent_sliders):
-            s.observe(lambda c, d=d: self._from_widget(self._slider_moved, d, c['new']), names='value')
-        controls = widgets.VBox([self.slot_view, widgets.HBox([self.slot_menu, self.reset_button]), *self.latent_sliders])
-        top = widgets.Layout(align_items='flex-start')                 # each child at its own height: the montage keeps its shape
-        self.widget = widgets.VBox([self.image_slider, widgets.HBox([self.montage_view, controls], layout=top)])
-
     def _ipython_display_(self):
         from IPython.display import display
         display(self.widget)
+
+# %% ../nbs/04_viz.ipynb #2dc4e39f
+@patch
+def _build_widgets(self:Explorer):
+    import ipywidgets as widgets                                    # only a widget needs it
+    self.image_slider = widgets.IntSlider(0, min=0, max=len(self.dataset) - 1, description='image', continuous_update=False)
+    self.slot_menu = widgets.Dropdown(options=[(n, k) for k, n in enumerate(slot_names(self.K))], value=0, description='slot')
+    self.reset_button = widgets.Button(description='reset latents')
+    self.latent_sliders = [widgets.FloatSlider(0., min=-self.span, max=self.span, step=0.1, description=f'Δz[{d}]',
+                                               readout_format='.1f') for d in range(self.model.z_dim)]
+    self.montage_view = widgets.Image(format='png')
+    self.views = {name: widgets.Image(format='png') for name in PANELS}
+    self.slot_title = widgets.Label()
+    panels = [widgets.VBox([widgets.Label(PANELS[n]), v]) for n, v in self.views.items()]
+    self.slot_view = widgets.VBox([self.slot_title, widgets.HBox(panels)])
+    self.image_slider.observe(lambda c: self._from_widget(self.select_image, c['new']), names='value')
+    self.slot_menu.observe(lambda c: self._from_widget(self.select_slot, c['new']), names='value')
+    self.reset_button.on_click(lambda _: self.reset_latents())
+    for d, s in enumerate(self.latent_sliders):
+        s.observe(lambda c, d=d: self._from_widget(self._slider_moved, d, c['new']), names='value')
+    controls = widgets.VBox([self.slot_view, widgets.HBox([self.slot_menu, self.reset_button]), *self.latent_sliders])
+    top = widgets.Layout(align_items='flex-start')                 # each child at its own height: the montage keeps its shape
+    self.widget = widgets.VBox([self.image_slider, widgets.HBox([self.montage_view, controls], layout=top)])
 
 # %% ../nbs/04_viz.ipynb #8658b1ec
 @patch
