@@ -1,4 +1,4 @@
-"""The explorer of nbs/04_viz.ipynb in a real browser: JupyterLab on localhost, driven by Debian's Chromium through playwright.
+"""The explorer of nbs/07_viz.ipynb in a real browser: JupyterLab on localhost, driven by Debian's Chromium through playwright.
 
     python .ci/explorer_browser.py            exit status 0 when every check holds; screenshots in .ci/browser/
 
@@ -57,7 +57,7 @@ def main():
     if not chromium: raise SystemExit("no Chromium found (Debian: apt-get install chromium)")
     SHOTS.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix='explorer-'))
-    shutil.copy(ROOT/'nbs'/'04_viz.ipynb', folder/'viz.ipynb')
+    shutil.copy(ROOT/'nbs'/'07_viz.ipynb', folder/'viz.ipynb')
     port, token = free_port(), secrets.token_hex(16)
     lab, failures = start_lab(folder, port, token), []
     try:

@@ -1,4 +1,4 @@
-"""Ablations of the training-dynamics chapter (08_dynamics), run through the package: the cpu_demo setting with one change,
+"""Ablations of the training-dynamics chapter (12_dynamics), run through the package: the cpu_demo setting with one change,
 trained by `monet_nb.train.train` and validated by its `validate` on the 256 validation scenes every --every steps; one line
 of results is appended to --out.
 
