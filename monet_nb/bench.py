@@ -263,7 +263,7 @@ def speed_table(folder,            # A folder of `monet_bench --json` files
 
 # %% ../nbs/11_bench.ipynb #d6fa025e
 THRESHOLDS = (0.5, 0.7, 0.8, 0.9)
-CURVE_KEYS = ('step', 'train_s', 'ari_fg', 'ari_fg_2plus', 'ari', 'msc', 'mse')
+CURVE_KEYS = ('step', 'train_s', 'ari_fg', 'ari_fg_2plus', 'ari_fg_1', 'ari', 'msc', 'mse')
 
 def time_to(curve:list,                 # Validation records (dicts with step, train_s and the score), in any order
             key:str='ari_fg_2plus',     # The score
@@ -369,5 +369,5 @@ def format_learning(res:dict) -> str:
     pm = lambda k, d=3: f"{f[k]['mean']:.{d}f} +- {f[k]['std']:.{d}f}" if f.get(k) else 'n/a'
     last = max((r['curve'][-1]['step'] for r in res['per_seed'].values() if r['curve']), default=0)
     lines.append(f"  last validation (step {last}), mean +- std over seeds: ARI-FG {pm('ari_fg')}, 2+ objects {pm('ari_fg_2plus')}, "
-                 f"mSC {pm('msc')}, MSE {pm('mse', 5)}")
+                 f"1 object {pm('ari_fg_1')}, mSC {pm('msc')}, MSE {pm('mse', 5)}")
     return '\n'.join(lines)

@@ -110,8 +110,8 @@ def fmt_summary(s:dict, digits:int=3) -> str:
     return f"{s['mean']:.{digits}f} +- {s['std']:.{digits}f} over {s['n']} of {s['total']} images"
 
 # %% ../nbs/06_metrics.ipynb #ded1bba9
-METRIC_NAMES = dict(ari_fg='ARI-FG', ari_fg_2plus='ARI-FG (2+ objects)', ari='ARI', msc='mSC', mse='MSE')
-SCORES = ('ari_fg', 'ari', 'msc', 'mse')   # per-image scores of `validate`; ari_fg_2plus is a mean over some of the images
+METRIC_NAMES = dict(ari_fg='ARI-FG', ari_fg_2plus='ARI-FG (2+ objects)', ari_fg_1='ARI-FG (1 object)', ari='ARI', msc='mSC', mse='MSE')
+SCORES = ('ari_fg', 'ari', 'msc', 'mse')   # per-image scores of `validate`; ari_fg_2plus and ari_fg_1 are means over some of the images
 
 # %% ../nbs/06_metrics.ipynb #a7179bdf
 def labels_from_masks(masks:Tensor,  # Attention masks (or log masks), (B, K, 1, H, W)
@@ -129,10 +129,12 @@ def objects_per_image(mask:torch.Tensor) -> torch.Tensor:
     return torch.stack([(mask == l).flatten(1).any(1) for l in range(1, top + 1)], 1).sum(1)   # (B,)
 
 def val_means(scores:dict, min_objects:int=2) -> dict:
-    "Means over images of `validate`'s scores, plus `ari_fg_2plus`: ARI-FG over the images with `min_objects` objects or more."
+    "Means over images of `validate`'s scores, plus ARI-FG over the images with `min_objects` objects or more (`ari_fg_2plus`) and with one (`ari_fg_1`)."
     means = {k: summarize(v)['mean'] for k, v in scores.items() if k != 'n_objects'}
     multi = scores['n_objects'] >= min_objects
     means['ari_fg_2plus'] = summarize(scores['ari_fg'][multi])['mean'] if multi.any() else math.nan
+    one = scores['n_objects'] == 1
+    means['ari_fg_1'] = summarize(scores['ari_fg'][one])['mean'] if one.any() else math.nan
     return means
 
 def selection_score(means:dict) -> float:

@@ -310,7 +310,7 @@ def _table(header:list, rows:list) -> str:
     return f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 # %% ../nbs/08_run.ipynb #9baf8303
-HIGHER_IS_BETTER = ('ari_fg', 'ari_fg_2plus', 'ari', 'msc')
+HIGHER_IS_BETTER = ('ari_fg', 'ari_fg_2plus', 'ari_fg_1', 'ari', 'msc')
 
 LOWER_IS_BETTER = ('mse', 'loss', 'nll', 'kl', 'mask_kl')
 
