@@ -60,7 +60,9 @@ def count_flops(model, x:torch.Tensor, K:int=None, train:bool=True, slot_loop:bo
 def saved_memory(model, x:torch.Tensor, amp:str='none') -> dict:
     "Bytes saved for backward, weights aside, by a training forward pass on `x` (batched path), by part of the model."
     model = unwrap(model)
-    parts = dict(attention=[model.attention], vae_encoder=[model.vae.encoder, model.vae.mlp], vae_decoder=[model.vae.decoder])
+    vae = model.vae
+    split = all(hasattr(vae, a) for a in ('encoder', 'mlp', 'decoder'))   # the paper's VAE; another one is counted whole
+    parts = dict(attention=[model.attention], **(dict(vae_encoder=[vae.encoder, vae.mlp], vae_decoder=[vae.decoder]) if split else dict(vae=[vae])))
     where, tally = ['other'], dict.fromkeys([*parts, 'other'], 0)
     seen = {p.untyped_storage().data_ptr() for p in model.parameters()}   # the weights are not counted
     def tag(name): return lambda *a: where.__setitem__(0, name)

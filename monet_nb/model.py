@@ -249,9 +249,9 @@ class MONetConfig:
     enc_input: str = 'centred'       # Component VAE input: centred (2x-1, 2m-1: learns faster), log (x, log m: the paper's), centred_image or centred_mask
 
 # %% ../nbs/05_model.ipynb #4250587b
-def unet_attention(c:MONetConfig) -> AttentionNet:
-    "The paper's attention U-Net, as `c` describes it."
-    return AttentionNet(c.size, unet_channels(c.size, c.unet_base, c.unet_max), c.unet_hidden, scope_input=c.scope_input,
+def unet_attention(c:MONetConfig, cls=AttentionNet) -> AttentionNet:
+    "The paper's attention U-Net (or a subclass, `cls`), as `c` describes it."
+    return cls(c.size, unet_channels(c.size, c.unet_base, c.unet_max), c.unet_hidden, scope_input=c.scope_input,
                         padding=c.padding, downsample=c.downsample)
 
 def broadcast_vae(c:MONetConfig) -> ComponentVAE:
@@ -262,7 +262,7 @@ ATTENTION_NETS = dict(unet=unet_attention)      # name -> function(MONetConfig) 
 COMPONENT_VAES = dict(broadcast=broadcast_vae)  # name -> function(MONetConfig) -> module with encode(x, log m) and decode(z)
 
 def build_part(kind:str, c:MONetConfig) -> nn.Module:
-    "The network `c` names for `kind` ('attention_net' or 'component_vae'), as its factory builds it (`init_monet` initialises it)."
+    "The network `c` names for `kind` ('attention_net' or 'component_vae'), as its factory builds it (`init_monet` initialises AttentionNet and ComponentVAE and their subclasses; another network keeps its own)."
     table = ATTENTION_NETS if kind == 'attention_net' else COMPONENT_VAES
     _check_choice(kind, getattr(c, kind), tuple(table))
     return table[getattr(c, kind)](c)
@@ -325,15 +325,19 @@ class MONet(nn.Module):
     "MONet (Burgess et al. 2019): recurrent stick-breaking attention + a component VAE batched over slots."
     def __init__(self,
                  config:MONetConfig=None,   # The settings (default: `MONetConfig()`); `model.config`, recorded in its files
-                 attention:nn.Module=None,  # The attention network (default: the one `config.attention_net` names)
-                 vae:nn.Module=None,        # The component VAE (default: the one `config.component_vae` names)
+                 attention:nn.Module=None,  # The attention network (default: the one `config.attention_net` names; recorded as 'custom' unless named)
+                 vae:nn.Module=None,        # The component VAE (default: the one `config.component_vae` names; the same)
                  recompute:str='none',      # Recompute in backward instead of storing: none, attention or all (how it trains: not saved with it)
                  **settings,                # `MONetConfig` fields over `config`'s, e.g. MONet(K=4, size=32)
                 ):
         super().__init__()
-        if unknown := set(settings) - {f.name for f in fields(MONetConfig)}:
+        names = {f.name for f in fields(MONetConfig)}
+        if unknown := set(settings) - names:
             raise TypeError(f"MONet has no setting {', '.join(sorted(unknown))} (see MONetConfig)")
-        self.config = c = replace(config or MONetConfig(), **settings)
+        given = {k: getattr(config, k) for k in names} if config is not None else {}   # a training Config: its model part
+        for kind, part in (('attention_net', attention), ('component_vae', vae)):      # a part handed in is not the one named
+            if part is not None and kind not in settings: settings[kind] = 'custom'
+        self.config = c = MONetConfig(**{**given, **settings})
         check_slots(c.K); check_model_size(c.size)
         self.attention = attention if attention is not None else build_part('attention_net', c)
         self.vae = vae if vae is not None else build_part('component_vae', c)
@@ -453,7 +457,12 @@ def load_monet(path, device='cpu', **overrides) -> MONet:
     path = _weights_file(path)
     meta = read_metadata(path)
     if 'monet_config' not in meta: raise ValueError(f"{path} holds no MONet architecture (metadata key 'monet_config')")
-    model = MONet(model_config(json.loads(meta['monet_config']), str(path)), **overrides)
+    config = model_config(json.loads(meta['monet_config']), str(path))
+    for kind, table in (('attention_net', ATTENTION_NETS), ('component_vae', COMPONENT_VAES)):
+        if (name := getattr(config, kind)) not in table:
+            raise ValueError(f"{path} holds a {kind.replace('_', ' ')} named {name!r}, which is not registered in "
+                             f"{'ATTENTION_NETS' if table is ATTENTION_NETS else 'COMPONENT_VAES'}: register its factory under a name to load it")
+    model = MONet(config, **overrides)
     state = load_file(str(path))
     if bad := [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]:
         raise ValueError(f"{path} holds non-finite values ({len(bad)} of {len(state)} tensors, {bad[0]} first): the file is damaged")

@@ -20,9 +20,9 @@ from .run import (CONFIG, BEST, prepare_run, write_config, rng_state, set_rng_st
 
 # %% auto #0
 __all__ = ['PRESETS', 'CHOICES', 'POSITIVE', 'RESUMABLE', 'SPLITLESS', 'Config', 'field_docs', 'cpu_demo', 'multi_dsprites',
-           'multi_dsprites_cpu', 'tetrominoes', 'clevr64', 'clevr128', 'check_config', 'model_part', 'build_model',
-           'lr_factor', 'build_optimizer', 'StepBatches', 'read_config', 'resume_config', 'NonFiniteGuard', 'open_data',
-           'Stopped', 'Trainer', 'train']
+           'multi_dsprites_cpu', 'tetrominoes', 'clevr64', 'clevr128', 'check_config', 'build_model', 'lr_factor',
+           'build_optimizer', 'StepBatches', 'read_config', 'resume_config', 'NonFiniteGuard', 'open_data', 'Stopped',
+           'Trainer', 'train']
 
 # %% ../nbs/09_train.ipynb #cb2c0c66
 @dataclass
@@ -129,13 +129,9 @@ def check_config(cfg:Config, world_size:int=1):
                          f"use --device cuda (each process takes its LOCAL_RANK)")
 
 # %% ../nbs/09_train.ipynb #c856018b
-def model_part(cfg:Config) -> MONetConfig:
-    "The model's settings in a run's `Config`."
-    return MONetConfig(**{f.name: getattr(cfg, f.name) for f in fields(MONetConfig)})
-
 def build_model(cfg:Config, device=None) -> MONet:
     "The MONet a configuration describes, on `device` (default: the CPU), in its memory format, with its `recompute` setting."
-    model = MONet(model_part(cfg), recompute=cfg.recompute).to(device or 'cpu')
+    model = MONet(cfg, recompute=cfg.recompute).to(device or 'cpu')   # the model part of cfg
     return model.to(memory_format=torch.channels_last) if cfg.channels_last else model
 
 def lr_factor(cfg:Config, step:int) -> float:
@@ -194,7 +190,7 @@ def resume_config(saved:Config, given:dict) -> Config:
     "The saved config with the options given again applied; anything but RESUMABLE options must match."
     for k, v in given.items():
         if k not in RESUMABLE and getattr(saved, k) != v:
-            what = 'architecture' if k in MONetConfig.__dataclass_fields__ else 'setting'
+            what = 'model' if k in MONetConfig.__dataclass_fields__ else 'setting'
             raise ValueError(f"cannot resume with --{k.replace('_', '-')} {v}: the run was trained with {getattr(saved, k)} "
                              f"(a different {what}); start a new run with --out instead")
     return replace(saved, **{k: v for k, v in given.items() if k in RESUMABLE})
