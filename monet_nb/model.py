@@ -334,6 +334,8 @@ class MONet(nn.Module):
         names = {f.name for f in fields(MONetConfig)}
         if unknown := set(settings) - names:
             raise TypeError(f"MONet has no setting {', '.join(sorted(unknown))} (see MONetConfig)")
+        if config is not None and not isinstance(config, MONetConfig):
+            raise TypeError(f"MONet's first argument is a MONetConfig; settings are keywords, e.g. MONet(K=7, size=64); got {config!r}")
         given = {k: getattr(config, k) for k in names} if config is not None else {}   # a training Config: its model part
         for kind, part in (('attention_net', attention), ('component_vae', vae)):      # a part handed in is not the one named
             if part is not None and kind not in settings: settings[kind] = 'custom'
