@@ -320,6 +320,19 @@ def unwrap(model:nn.Module) -> nn.Module:
     while hasattr(model, 'module') or hasattr(model, '_orig_mod'): model = getattr(model, 'module', None) or model._orig_mod
     return model
 
+# %% ../nbs/05_model.ipynb #017c4c91
+def _settings(config, settings:dict, **parts) -> MONetConfig:
+    "The `MONetConfig` of `MONet(config, **settings)`: `config`'s model fields (of a training Config too), then `settings`; "
+    "a part handed in (`parts`: attention, vae) is recorded as 'custom' unless `settings` names it."
+    names = {f.name for f in fields(MONetConfig)}
+    if unknown := set(settings) - names: raise TypeError(f"MONet has no setting {', '.join(sorted(unknown))} (see MONetConfig)")
+    if config is not None and not all(hasattr(config, k) for k in names):
+        raise TypeError(f"MONet's first argument is a MONetConfig; settings are keywords, e.g. MONet(K=7, size=64); got {config!r}")
+    given = {k: getattr(config, k) for k in names} if config is not None else {}
+    named = {kind: 'custom' for kind, part in zip(('attention_net', 'component_vae'), (parts.get('attention'), parts.get('vae')))
+             if part is not None and kind not in settings}
+    return MONetConfig(**{**given, **named, **settings})
+
 # %% ../nbs/05_model.ipynb #c03a409b
 class MONet(nn.Module):
     "MONet (Burgess et al. 2019): recurrent stick-breaking attention + a component VAE batched over slots."
@@ -331,15 +344,7 @@ class MONet(nn.Module):
                  **settings,                # `MONetConfig` fields over `config`'s, e.g. MONet(K=4, size=32)
                 ):
         super().__init__()
-        names = {f.name for f in fields(MONetConfig)}
-        if unknown := set(settings) - names:
-            raise TypeError(f"MONet has no setting {', '.join(sorted(unknown))} (see MONetConfig)")
-        if config is not None and not isinstance(config, MONetConfig):
-            raise TypeError(f"MONet's first argument is a MONetConfig; settings are keywords, e.g. MONet(K=7, size=64); got {config!r}")
-        given = {k: getattr(config, k) for k in names} if config is not None else {}   # a training Config: its model part
-        for kind, part in (('attention_net', attention), ('component_vae', vae)):      # a part handed in is not the one named
-            if part is not None and kind not in settings: settings[kind] = 'custom'
-        self.config = c = MONetConfig(**{**given, **settings})
+        self.config = c = _settings(config, settings, attention=attention, vae=vae)
         check_slots(c.K); check_model_size(c.size)
         self.attention = attention if attention is not None else build_part('attention_net', c)
         self.vae = vae if vae is not None else build_part('component_vae', c)
