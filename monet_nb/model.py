@@ -5,12 +5,12 @@
 # %% ../nbs/05_model.ipynb #feecbc57
 from __future__ import annotations
 import math
-from dataclasses import dataclass, asdict, fields, replace
+from dataclasses import dataclass, asdict, fields
 import torch
 import torch.nn.functional as F
 import torch.utils.checkpoint
 from torch import nn, Tensor
-import inspect, json
+import json
 from pathlib import Path
 from fastcore.basics import store_attr, patch
 from safetensors import SafetensorError
@@ -307,8 +307,7 @@ RECOMPUTE = ('none', 'attention', 'all')   # what the backward pass recomputes i
 def recompute_mode(value) -> str:
     "One of `RECOMPUTE`; `True` and `False` (the old switch, in run folders written before the modes) read as all and none."
     if isinstance(value, bool): return 'all' if value else 'none'
-    if value not in RECOMPUTE:
-        raise ValueError(f"recompute must be one of {', '.join(RECOMPUTE)}, got {value!r}")
+    _check_choice('recompute', value, RECOMPUTE)
     return value
 
 def check_slots(K:int|None, name:str='K'):
@@ -366,8 +365,8 @@ class MONet(nn.Module):
 
     def sigmas(self, K:int, device=None) -> Tensor:
         "Decoder scales per slot: sigma_bg for slot 0, sigma_fg for the rest (filled on the device: no host-to-device copy)."
-        s = torch.full((K,), self.sigma_fg, device=device)
-        s[0] = self.sigma_bg
+        s = torch.full((K,), self.config.sigma_fg, device=device)
+        s[0] = self.config.sigma_bg
         return s
 
 # %% ../nbs/05_model.ipynb #6806f7d0
@@ -376,13 +375,14 @@ def _check_input(self:MONet, x:Tensor, K:int):
     check_slots(K)
     if x.dim() != 4 or x.shape[1] != 3:
         raise ValueError(f"MONet takes RGB images (B, 3, H, W), got shape {tuple(x.shape)}")
-    if tuple(x.shape[2:]) != (self.size, self.size):
-        raise ValueError(f"this model was built for {self.size}x{self.size} images, got {x.shape[2]}x{x.shape[3]}")
+    if tuple(x.shape[2:]) != (self.config.size,) * 2:
+        raise ValueError(f"this model was built for {self.config.size}x{self.config.size} images, got {x.shape[2]}x{x.shape[3]}")
 
 @patch
 def forward(self:MONet, x:Tensor, K:int=None, slot_loop:bool=False) -> MONetOutput:
     "Masks, components, reconstruction and the loss of a batch of images (B, 3, H, W), with `K` slots (default: the model's)."
-    K = self.K if K is None else K
+    c = self.config                                                     # read directly: no attribute fallback per step
+    K = c.K if K is None else K
     self._check_input(x, K)
     again = self.recompute if torch.is_grad_enabled() else 'none'
     log_masks, _ = stick_breaking(self.attention, x, K, recompute=again != 'none')   # (B, K, 1, H, W)
@@ -393,7 +393,7 @@ def forward(self:MONet, x:Tensor, K:int=None, slot_loop:bool=False) -> MONetOutp
     nll = decoder_nll(x, x_mu, log_masks, self.sigmas(K, x.device), check=False)
     kl = kl_gaussian(z_mu, z_logvar).sum(1)
     mkl = mask_kl(log_masks, mask_logits)
-    loss = (nll + self.beta * kl + self.gamma * mkl).mean()
+    loss = (nll + c.beta * kl + c.gamma * mkl).mean()
     return MONetOutput(loss=loss, nll=nll.mean(), kl=kl.mean(), mask_kl=mkl.mean(), masks=masks, log_masks=log_masks,
                        x_mu=x_mu, mask_logits=mask_logits, recon=(masks * x_mu).sum(1), z_mu=z_mu, z_logvar=z_logvar, z=z)
 

@@ -11,7 +11,7 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, Sampler
 from .model import (MONet, MONetConfig, ENC_INPUTS, SCOPE_INPUTS, PADDINGS, DOWNSAMPLES, ATTENTION_NETS, COMPONENT_VAES, RECOMPUTE, recompute_mode,
-                    check_slots, LEGACY_ARCH, model_config, save_monet, load_monet)
+                    check_slots, LEGACY_ARCH, save_monet, load_monet)
 from .runtime import autocast, native_bf16, resolve_amp, check_device, resolve_device, init_distributed, reuse_freed_memory
 from .data import get_dataset, materialize, parse_spec
 from .metrics import validate, val_means, selection_score
