@@ -16,7 +16,7 @@ from .runtime import autocast, native_bf16, resolve_amp, check_device, resolve_d
 from .data import get_dataset, materialize, parse_spec
 from .metrics import validate, val_means, selection_score
 from .run import (CONFIG, BEST, prepare_run, write_config, rng_state, set_rng_state, save_checkpoint, load_checkpoint,
-                          RunLog, RunLock, montage_path, write_report)
+                          RunLog, RunLock, montage_path, write_report, TRAIN_KEYS)
 
 # %% auto #0
 __all__ = ['PRESETS', 'CHOICES', 'POSITIVE', 'RESUMABLE', 'SPLITLESS', 'Config', 'field_docs', 'cpu_demo', 'multi_dsprites',
@@ -237,13 +237,14 @@ def open_data(cfg:Config, split:str, n=None):
 
 class _Meter:
     "Running sums of the loss terms on the device; read (one host sync) at log time."
-    keys = ('loss', 'nll', 'kl', 'mask_kl')
-    def __init__(self): self.sums, self.n = None, 0
+    def __init__(self, cfg:TrainConfig):
+        self.keys = TRAIN_KEYS + (('slot_area',) if cfg.slot_cost else ())   # the slot cost's term, logged when it is in the loss
+        self.sums, self.n = None, 0
     def add(self, out):
         v = torch.stack([getattr(out, k).detach().float() for k in self.keys])
         self.sums = v if self.sums is None else self.sums + v; self.n += 1
     def read(self) -> dict:
-        vals = (self.sums / max(self.n, 1)).tolist() if self.sums is not None else [math.nan] * 4
+        vals = (self.sums / max(self.n, 1)).tolist() if self.sums is not None else [math.nan] * len(self.keys)
         self.sums, self.n = None, 0
         return dict(zip(self.keys, vals))
 
@@ -475,7 +476,7 @@ def _step_fn(trainer:Trainer):
 def _loop(trainer:Trainer, train_ds, val_ds, progress:bool, signals:_Signals) -> MONet:
     cfg, run, model = trainer.cfg, trainer.run, trainer.model
     loader, step_fn = _batches(trainer, train_ds), _step_fn(trainer)
-    log, guard, meter = RunLog(run, active=trainer.rank == 0, since=trainer.step), NonFiniteGuard(), _Meter()
+    log, guard, meter = RunLog(run, active=trainer.rank == 0, since=trainer.step), NonFiniteGuard(), _Meter(cfg)
     log.status(trainer.step, 'running')
     bar = _progress(cfg, trainer.step, progress and trainer.rank == 0)
     model.train(); speed = _Speed(trainer.step, cfg.batch_size)             # measured over training steps only
