@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_train.ipynb #ffc8c9e8
 from __future__ import annotations
-import inspect, json, math, re, signal, sys, threading, time
+import functools, inspect, json, math, re, signal, sys, threading, time
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 import torch
@@ -20,9 +20,9 @@ from .run import (CONFIG, BEST, prepare_run, write_config, rng_state, set_rng_st
 
 # %% auto #0
 __all__ = ['PRESETS', 'CHOICES', 'POSITIVE', 'RESUMABLE', 'SPLITLESS', 'Config', 'field_docs', 'cpu_demo', 'multi_dsprites',
-           'multi_dsprites_cpu', 'tetrominoes', 'clevr64', 'clevr128', 'check_config', 'build_model', 'lr_factor',
-           'build_optimizer', 'StepBatches', 'read_config', 'resume_config', 'NonFiniteGuard', 'open_data', 'Stopped',
-           'Trainer', 'train']
+           'multi_dsprites_cpu', 'tetrominoes', 'clevr64', 'clevr128', 'drop_steps', 'check_config', 'build_model',
+           'lr_factor', 'build_optimizer', 'StepBatches', 'read_config', 'resume_config', 'NonFiniteGuard', 'open_data',
+           'Stopped', 'Trainer', 'train']
 
 # %% ../nbs/09_train.ipynb #cb2c0c66
 @dataclass
@@ -41,6 +41,8 @@ class Config(MONetConfig):
     steps: int = 1_000_000           # Optimiser steps
     warmup: int = 0                  # Steps of linear learning-rate warm-up (0: none)
     lr_schedule: str = 'constant'    # After warm-up: constant, or cosine (down to 0 at --steps)
+    lr_drop_at: str = ''             # Steps from which the rate is multiplied by --lr-drop, comma-separated (e.g. 5500), on top of --lr-schedule
+    lr_drop: float = 0.25            # The factor applied at each step of --lr-drop-at
     grad_clip: float = 0.0           # Clip the gradient norm to this value (0: no clipping)
     max_time: float = 0.0            # Stop after this many seconds of training in this invocation (0: no limit); --resume continues
     seed: int = 0                    # Seed of initialisation, data order and latent samples
@@ -80,9 +82,9 @@ def multi_dsprites() -> Config:
     return Config(data='sprites:colored_on_grayscale', size=64, K=6, grad_clip=5.0)
 
 def multi_dsprites_cpu() -> Config:
-    "`multi_dsprites` with the CPU demo's optimiser and sigmas: how the shipped multi_dsprites model was trained."
-    return replace(multi_dsprites(), optimizer='adam', lr=4e-4, batch_size=16, sigma_bg=0.12, sigma_fg=0.2, steps=30000,
-                   val_every=500, ckpt_every=500)
+    "`multi_dsprites` with the CPU demo's optimiser and sigmas, the rate 4e-4 lowered to 1e-4 at step 5,500: the shipped model's recipe."
+    return replace(multi_dsprites(), optimizer='adam', lr=4e-4, lr_drop_at='5500', lr_drop=0.25, batch_size=16, sigma_bg=0.12,
+                   sigma_fg=0.2, steps=30000, val_every=500, ckpt_every=500)
 
 def tetrominoes() -> Config:
     "Tetrominoes (built-in generator), 32x32, K = 4."
@@ -105,6 +107,15 @@ CHOICES = dict(optimizer=('rmsprop', 'adam'), amp=('auto', 'none', 'bf16'), enc_
 POSITIVE = ('n_val', 'z_dim', 'unet_base', 'unet_max', 'unet_hidden', 'enc_hidden', 'dec_channels', 'batch_size',
             'steps', 'log_every', 'val_every', 'ckpt_every')
 
+@functools.lru_cache
+def drop_steps(spec:str) -> tuple:
+    "The steps of an --lr-drop-at value ('' or comma-separated whole numbers >= 1, increasing), or a ValueError naming it."
+    try: steps = tuple(int(s) for s in spec.split(',')) if spec.strip() else ()
+    except ValueError: steps = None
+    if steps is None or any(s < 1 for s in steps) or list(steps) != sorted(set(steps)):
+        raise ValueError(f"--lr-drop-at must be increasing steps >= 1, comma-separated (e.g. 5500 or 5500,12000), got {spec!r}")
+    return steps
+
 def check_config(cfg:Config, world_size:int=1):
     "Raise a `ValueError` naming the first setting that cannot work."
     for k, options in CHOICES.items():
@@ -114,11 +125,13 @@ def check_config(cfg:Config, world_size:int=1):
         if not getattr(cfg, k) >= 1: raise ValueError(f"--{k.replace('_', '-')} must be >= 1, got {getattr(cfg, k)}")
     check_slots(cfg.K, '--K')
     if not cfg.size >= 16 or cfg.size & (cfg.size - 1): raise ValueError(f"--size must be a power of two >= 16, got {cfg.size}")
-    for k in ('lr', 'beta', 'gamma', 'slot_cost', 'sigma_bg', 'sigma_fg', 'grad_clip', 'warmup', 'num_workers', 'max_time', 'ckpt_minutes'):
+    for k in ('lr', 'lr_drop', 'beta', 'gamma', 'slot_cost', 'sigma_bg', 'sigma_fg', 'grad_clip', 'warmup', 'num_workers', 'max_time', 'ckpt_minutes'):
         v = getattr(cfg, k)
         if not (math.isfinite(v) and v >= 0): raise ValueError(f"--{k.replace('_', '-')} must be a finite number >= 0, got {v}")
     for k in ('lr', 'sigma_bg', 'sigma_fg'):
         if getattr(cfg, k) <= 0: raise ValueError(f"--{k.replace('_', '-')} must be > 0, got {getattr(cfg, k)}")
+    if not 0 < cfg.lr_drop <= 1: raise ValueError(f"--lr-drop must be > 0 and <= 1, got {cfg.lr_drop}")
+    drop_steps(cfg.lr_drop_at)
     if cfg.n_train is not None and cfg.n_train < cfg.batch_size:
         raise ValueError(f"--n-train ({cfg.n_train}) must hold at least one batch ({cfg.batch_size} images)")
     if cfg.batch_size % world_size:
@@ -135,11 +148,12 @@ def build_model(cfg:Config, device=None) -> MONet:
     return model.to(memory_format=torch.channels_last) if cfg.channels_last else model
 
 def lr_factor(cfg:Config, step:int) -> float:
-    "The learning rate at `step` as a fraction of --lr: linear warm-up, then constant, or a cosine down to 0 at --steps."
-    if cfg.warmup and step < cfg.warmup: return (step + 1) / cfg.warmup
-    if cfg.lr_schedule == 'constant': return 1.0
+    "The learning rate at `step` as a fraction of --lr: linear warm-up, then constant or a cosine down to 0 at --steps; times --lr-drop from each step of --lr-drop-at."
+    drops = cfg.lr_drop ** sum(step >= s for s in drop_steps(cfg.lr_drop_at))
+    if cfg.warmup and step < cfg.warmup: return drops * (step + 1) / cfg.warmup
+    if cfg.lr_schedule == 'constant': return drops
     t = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
-    return 0.5 * (1 + math.cos(math.pi * t))
+    return drops * 0.5 * (1 + math.cos(math.pi * t))
 
 def build_optimizer(cfg:Config, model) -> tuple:
     "The optimiser and its learning-rate schedule (`lr_factor`)."
@@ -174,7 +188,7 @@ class StepBatches(Sampler):
 
 # %% ../nbs/09_train.ipynb #7abf84c6
 RESUMABLE = ('steps', 'max_time', 'ckpt_minutes', 'log_every', 'val_every', 'ckpt_every', 'device', 'num_workers',
-             'compile', 'cache', 'recompute', 'reuse_memory', 'channels_last', 'amp', 'lr')   # lr: from the resumed step on
+             'compile', 'cache', 'recompute', 'reuse_memory', 'channels_last', 'amp', 'lr', 'lr_drop_at', 'lr_drop')   # the rate's: from the resumed step on
 
 def read_config(run:Path) -> Config:
     "The Config saved in a run folder."
@@ -313,10 +327,9 @@ def _resume(trainer:Trainer):
                          f"{weights.config} vs {trainer.model.config}")
     trainer.model.load_state_dict(weights.state_dict())
     trainer.opt.load_state_dict(state['optimizer']); trainer.sched.load_state_dict(state['scheduler'])
-    lr = trainer.cfg.lr
-    if trainer.sched.base_lrs != [lr] * len(trainer.opt.param_groups):  # resumed with another --lr: it applies from here on
-        trainer.sched.base_lrs = [lr] * len(trainer.opt.param_groups)
-        for g in trainer.opt.param_groups: g['initial_lr'], g['lr'] = lr, lr * lr_factor(trainer.cfg, state['step'])
+    lr = trainer.cfg.lr                                                 # resumed with another --lr or --lr-drop-at: it applies from here on
+    trainer.sched.base_lrs = [lr] * len(trainer.opt.param_groups)       # (unchanged, this sets what the schedule had)
+    for g in trainer.opt.param_groups: g['initial_lr'], g['lr'] = lr, lr * lr_factor(trainer.cfg, state['step'])
     states = state['rng']
     if len(states) == trainer.world: set_rng_state(states[trainer.rank], trainer.device)
     else:                                                               # another number of processes: fresh streams
