@@ -345,7 +345,8 @@ def _train_table(records:list) -> str:
     train = [r for r in records if r.get('split') == 'train']
     if not train: return '<p>No training steps logged yet.</p>'
     last = train[-1]
-    keys = ['step'] + [k for k in TRAIN_KEYS if k in last] + sorted(k for k in last if k not in TRAIN_KEYS + ('split', 'step'))
+    losses = TRAIN_KEYS + ('slot_area',)                                 # the loss terms first, then the rest by name
+    keys = ['step'] + [k for k in losses if k in last] + sorted(k for k in last if k not in losses + ('split', 'step'))
     return _table(['', *[KEY_NAMES.get(k, k) for k in keys]], [('latest', *[last[k] for k in keys])])
 
 def _img(src:str, caption:str) -> str:

@@ -131,6 +131,7 @@ def check_config(cfg:Config, world_size:int=1):
     for k in ('lr', 'sigma_bg', 'sigma_fg'):
         if getattr(cfg, k) <= 0: raise ValueError(f"--{k.replace('_', '-')} must be > 0, got {getattr(cfg, k)}")
     if not 0 < cfg.lr_drop <= 1: raise ValueError(f"--lr-drop must be > 0 and <= 1, got {cfg.lr_drop}")
+    if not isinstance(cfg.lr_drop_at, str): raise ValueError(f"--lr-drop-at must be a string of steps such as '5500', got {cfg.lr_drop_at!r}")
     drop_steps(cfg.lr_drop_at)
     if cfg.n_train is not None and cfg.n_train < cfg.batch_size:
         raise ValueError(f"--n-train ({cfg.n_train}) must hold at least one batch ({cfg.batch_size} images)")
@@ -251,7 +252,7 @@ def open_data(cfg:Config, split:str, n=None):
 
 class _Meter:
     "Running sums of the loss terms on the device; read (one host sync) at log time."
-    def __init__(self, cfg:TrainConfig):
+    def __init__(self, cfg:Config):
         self.keys = TRAIN_KEYS + (('slot_area',) if cfg.slot_cost else ())   # the slot cost's term, logged when it is in the loss
         self.sums, self.n = None, 0
     def add(self, out):
@@ -327,9 +328,13 @@ def _resume(trainer:Trainer):
                          f"{weights.config} vs {trainer.model.config}")
     trainer.model.load_state_dict(weights.state_dict())
     trainer.opt.load_state_dict(state['optimizer']); trainer.sched.load_state_dict(state['scheduler'])
-    lr = trainer.cfg.lr                                                 # resumed with another --lr or --lr-drop-at: it applies from here on
+    lr, was = trainer.cfg.lr, trainer.opt.param_groups[0]['lr']         # resumed with another --lr or --lr-drop-at: it applies from here on
     trainer.sched.base_lrs = [lr] * len(trainer.opt.param_groups)       # (unchanged, this sets what the schedule had)
     for g in trainer.opt.param_groups: g['initial_lr'], g['lr'] = lr, lr * lr_factor(trainer.cfg, state['step'])
+    now = trainer.opt.param_groups[0]['lr']
+    if now != was and trainer.rank == 0:                                # say so: a preset's or an option's rate settings changed it
+        print(f"note: {trainer.run} continues at step {state['step']} with the rate {now:.3g} (it was {was:.3g}): "
+              f"--lr {lr:g}, --lr-drop-at {trainer.cfg.lr_drop_at!r}, --lr-drop {trainer.cfg.lr_drop:g}", file=sys.stderr)
     states = state['rng']
     if len(states) == trainer.world: set_rng_state(states[trainer.rank], trainer.device)
     else:                                                               # another number of processes: fresh streams
