@@ -23,8 +23,8 @@ __all__ = ['PADDINGS', 'SCOPE_INPUTS', 'DOWNSAMPLES', 'ENC_INPUTS', 'ENC_CHANNEL
            'LEGACY_ARCH', 'RECOMPUTE', 'WEIGHTS_FILE', 'conv_block', 'check_model_size', 'unet_channels',
            'AttentionNet', 'stick_breaking', 'coord_grid', 'BroadcastDecoder', 'ComponentVAE', 'init_monet',
            'MONetConfig', 'unet_attention', 'broadcast_vae', 'build_part', 'model_config', 'MONetOutput',
-           'recompute_mode', 'check_slots', 'unwrap', 'MONet', 'slot_area', 'count_params', 'save_monet',
-           'read_metadata', 'load_monet']
+           'recompute_mode', 'check_slots', 'unwrap', 'MONet', 'slot_area', 'mask_entropy', 'count_params',
+           'save_monet', 'read_metadata', 'load_monet']
 
 # %% ../nbs/05_model.ipynb #30d8cd6b
 PADDINGS = ('zeros', 'replicate', 'reflect')   # how the U-Net's convolutions pad their input: with zeros (the usual), or from its edge
@@ -235,6 +235,7 @@ class MONetConfig:
     beta: float = 0.5                # Weight of the latent KL
     gamma: float = 0.5               # Weight of the mask KL
     slot_cost: float = 0.0           # Weight of sum_k (sqrt(1 + pixels of slot k) - 1), not in the paper: a region split over slots costs more than kept in one (0: the paper's loss)
+    entropy_cost: float = 0.0        # Weight of the masks' entropy, sum over pixels of -sum_k m_k log m_k, not in the paper: prefers one slot per pixel (0: the paper's loss)
     sigma_bg: float = 0.09           # Decoder scale of the background slot
     sigma_fg: float = 0.11           # Decoder scale of the other slots
     attention_net: str = 'unet'      # The attention network, by its name in ATTENTION_NETS
@@ -289,11 +290,12 @@ def model_config(saved:dict, source:str='the file') -> MONetConfig:
 @dataclass
 class MONetOutput:
     "Everything a MONet forward pass computes. Loss terms are batch means; per-slot tensors are (B, K, ...)."
-    loss: Tensor         # nll + beta * kl + gamma * mask_kl (+ slot_cost * slot_area), averaged over the batch
+    loss: Tensor         # nll + beta * kl + gamma * mask_kl (+ slot_cost * slot_area + entropy_cost * mask_entropy), averaged over the batch
     nll: Tensor          # decoder negative log-likelihood (nats per image)
     kl: Tensor           # latent KL summed over slots
     mask_kl: Tensor      # KL between attention masks and decoded masks
     slot_area: Tensor    # sum_k (sqrt(1 + pixels of slot k) - 1), the term slot_cost weighs
+    mask_entropy: Tensor # sum over pixels of -sum_k m_k log m_k (nats per image), the term entropy_cost weighs
     masks: Tensor        # attention masks m_k, (B, K, 1, H, W), sum to 1 over K
     log_masks: Tensor    # log m_k, (B, K, 1, H, W)
     x_mu: Tensor         # decoded component means, (B, K, 3, H, W), in [0, 1]
@@ -376,6 +378,11 @@ def slot_area(masks:Tensor) -> Tensor:
     "sum_k (sqrt(1 + a_k) - 1) per image, a_k = the pixels slot k holds (its mask summed), from masks (B, K, 1, H, W): (B,)."
     return ((1 + masks.float().sum((2, 3, 4))).sqrt() - 1).sum(1)
 
+# %% ../nbs/05_model.ipynb #af894cd6
+def mask_entropy(masks:Tensor, log_masks:Tensor) -> Tensor:
+    "sum over pixels of -sum_k m_k log m_k per image, from masks and log masks (B, K, 1, H, W): (B,)."
+    return -(masks.float() * log_masks.float().clamp_min(-1e4)).sum((1, 2, 3, 4))   # clamp: a log mask of -inf has m = 0
+
 # %% ../nbs/05_model.ipynb #6806f7d0
 @patch
 def _check_input(self:MONet, x:Tensor, K:int):
@@ -400,9 +407,9 @@ def forward(self:MONet, x:Tensor, K:int=None, slot_loop:bool=False) -> MONetOutp
     nll = decoder_nll(x, x_mu, log_masks, self.sigmas(K, x.device), check=False)
     kl = kl_gaussian(z_mu, z_logvar).sum(1)
     mkl = mask_kl(log_masks, mask_logits)
-    area = slot_area(masks)
-    loss = (nll + c.beta * kl + c.gamma * mkl + c.slot_cost * area).mean()
-    return MONetOutput(loss=loss, nll=nll.mean(), kl=kl.mean(), mask_kl=mkl.mean(), slot_area=area.mean(),
+    area, ent = slot_area(masks), mask_entropy(masks, log_masks)
+    loss = (nll + c.beta * kl + c.gamma * mkl + c.slot_cost * area + c.entropy_cost * ent).mean()
+    return MONetOutput(loss=loss, nll=nll.mean(), kl=kl.mean(), mask_kl=mkl.mean(), slot_area=area.mean(), mask_entropy=ent.mean(),
                        masks=masks, log_masks=log_masks, x_mu=x_mu, mask_logits=mask_logits, recon=(masks * x_mu).sum(1),
                        z_mu=z_mu, z_logvar=z_logvar, z=z)
 

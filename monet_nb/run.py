@@ -238,7 +238,7 @@ TRAIN_KEYS = ('loss', 'nll', 'kl', 'mask_kl')
 VAL_KEYS = tuple(METRIC_NAMES)                   # ari_fg, ari_fg_2plus, ari, msc, mse: named once, in metrics
 
 KEY_NAMES = dict(loss='loss', nll='NLL', kl='KL', mask_kl='mask KL', **METRIC_NAMES,
-                 slot_area='slot area', images_per_s='images/s', train_s='training seconds')
+                 slot_area='slot area', mask_entropy='mask entropy', images_per_s='images/s', train_s='training seconds')
 
 def read_metrics(path,                # A metrics.jsonl file, or a run folder holding one
                 ) -> list:            # One dict per readable line, in file order
@@ -345,7 +345,7 @@ def _train_table(records:list) -> str:
     train = [r for r in records if r.get('split') == 'train']
     if not train: return '<p>No training steps logged yet.</p>'
     last = train[-1]
-    losses = TRAIN_KEYS + ('slot_area',)                                 # the loss terms first, then the rest by name
+    losses = TRAIN_KEYS + ('slot_area', 'mask_entropy')                   # the loss terms first, then the rest by name
     keys = ['step'] + [k for k in losses if k in last] + sorted(k for k in last if k not in losses + ('split', 'step'))
     return _table(['', *[KEY_NAMES.get(k, k) for k in keys]], [('latest', *[last[k] for k in keys])])
 

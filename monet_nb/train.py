@@ -125,7 +125,7 @@ def check_config(cfg:Config, world_size:int=1):
         if not getattr(cfg, k) >= 1: raise ValueError(f"--{k.replace('_', '-')} must be >= 1, got {getattr(cfg, k)}")
     check_slots(cfg.K, '--K')
     if not cfg.size >= 16 or cfg.size & (cfg.size - 1): raise ValueError(f"--size must be a power of two >= 16, got {cfg.size}")
-    for k in ('lr', 'lr_drop', 'beta', 'gamma', 'slot_cost', 'sigma_bg', 'sigma_fg', 'grad_clip', 'warmup', 'num_workers', 'max_time', 'ckpt_minutes'):
+    for k in ('lr', 'lr_drop', 'beta', 'gamma', 'slot_cost', 'entropy_cost', 'sigma_bg', 'sigma_fg', 'grad_clip', 'warmup', 'num_workers', 'max_time', 'ckpt_minutes'):
         v = getattr(cfg, k)
         if not (math.isfinite(v) and v >= 0): raise ValueError(f"--{k.replace('_', '-')} must be a finite number >= 0, got {v}")
     for k in ('lr', 'sigma_bg', 'sigma_fg'):
@@ -253,7 +253,8 @@ def open_data(cfg:Config, split:str, n=None):
 class _Meter:
     "Running sums of the loss terms on the device; read (one host sync) at log time."
     def __init__(self, cfg:Config):
-        self.keys = TRAIN_KEYS + (('slot_area',) if cfg.slot_cost else ())   # the slot cost's term, logged when it is in the loss
+        extra = (('slot_area',) if cfg.slot_cost else ()) + (('mask_entropy',) if cfg.entropy_cost else ())
+        self.keys = TRAIN_KEYS + extra                                  # the optional terms, logged when they are in the loss
         self.sums, self.n = None, 0
     def add(self, out):
         v = torch.stack([getattr(out, k).detach().float() for k in self.keys])
