@@ -20,9 +20,9 @@ from .runtime import atomic_write
 
 # %% auto #0
 __all__ = ['PADDINGS', 'SCOPE_INPUTS', 'DOWNSAMPLES', 'ENC_INPUTS', 'ENC_CHANNELS', 'ATTENTION_NETS', 'COMPONENT_VAES',
-           'LEGACY_ARCH', 'RECOMPUTE', 'WEIGHTS_FILE', 'conv_block', 'check_model_size', 'unet_channels',
-           'AttentionNet', 'stick_breaking', 'coord_grid', 'BroadcastDecoder', 'ComponentVAE', 'init_monet',
-           'MONetConfig', 'unet_attention', 'broadcast_vae', 'build_part', 'model_config', 'MONetOutput',
+           'LEGACY_ARCH', 'OPTIONAL_TERMS', 'RECOMPUTE', 'WEIGHTS_FILE', 'conv_block', 'check_model_size',
+           'unet_channels', 'AttentionNet', 'stick_breaking', 'coord_grid', 'BroadcastDecoder', 'ComponentVAE',
+           'init_monet', 'MONetConfig', 'unet_attention', 'broadcast_vae', 'build_part', 'model_config', 'MONetOutput',
            'recompute_mode', 'check_slots', 'unwrap', 'MONet', 'slot_area', 'mask_entropy', 'count_params',
            'save_monet', 'read_metadata', 'load_monet']
 
@@ -304,6 +304,8 @@ class MONetOutput:
     z_mu: Tensor         # posterior means, (B, K, z_dim)
     z_logvar: Tensor     # posterior log-variances, (B, K, z_dim)
     z: Tensor            # the latents decoded: a sample in training mode, z_mu in eval mode
+
+OPTIONAL_TERMS = dict(slot_cost='slot_area', entropy_cost='mask_entropy')   # loss terms not in the paper: weight (a MONetConfig field) -> term (a MONetOutput field)
 
 # %% ../nbs/05_model.ipynb #55203dfd
 RECOMPUTE = ('none', 'attention', 'all')   # what the backward pass recomputes instead of storing, to save memory

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 from .runtime import atomic_write, write_synced, sync_dir
-from .model import WEIGHTS_FILE, save_monet, read_metadata
+from .model import WEIGHTS_FILE, OPTIONAL_TERMS, save_monet, read_metadata
 from .metrics import METRIC_NAMES, selection_score
 from .viz import save_figure, _new_figure
 
@@ -345,7 +345,7 @@ def _train_table(records:list) -> str:
     train = [r for r in records if r.get('split') == 'train']
     if not train: return '<p>No training steps logged yet.</p>'
     last = train[-1]
-    losses = TRAIN_KEYS + ('slot_area', 'mask_entropy')                   # the loss terms first, then the rest by name
+    losses = TRAIN_KEYS + tuple(OPTIONAL_TERMS.values())                  # the loss terms first, then the rest by name
     keys = ['step'] + [k for k in losses if k in last] + sorted(k for k in last if k not in losses + ('split', 'step'))
     return _table(['', *[KEY_NAMES.get(k, k) for k in keys]], [('latest', *[last[k] for k in keys])])
 

@@ -11,7 +11,7 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, Sampler
 from .model import (MONet, MONetConfig, ENC_INPUTS, SCOPE_INPUTS, PADDINGS, DOWNSAMPLES, ATTENTION_NETS, COMPONENT_VAES, RECOMPUTE, recompute_mode,
-                    check_slots, LEGACY_ARCH, save_monet, load_monet)
+                    check_slots, LEGACY_ARCH, OPTIONAL_TERMS, save_monet, load_monet)
 from .runtime import autocast, native_bf16, resolve_amp, check_device, resolve_device, init_distributed, reuse_freed_memory
 from .data import get_dataset, materialize, parse_spec
 from .metrics import validate, val_means, selection_score
@@ -125,7 +125,7 @@ def check_config(cfg:Config, world_size:int=1):
         if not getattr(cfg, k) >= 1: raise ValueError(f"--{k.replace('_', '-')} must be >= 1, got {getattr(cfg, k)}")
     check_slots(cfg.K, '--K')
     if not cfg.size >= 16 or cfg.size & (cfg.size - 1): raise ValueError(f"--size must be a power of two >= 16, got {cfg.size}")
-    for k in ('lr', 'lr_drop', 'beta', 'gamma', 'slot_cost', 'entropy_cost', 'sigma_bg', 'sigma_fg', 'grad_clip', 'warmup', 'num_workers', 'max_time', 'ckpt_minutes'):
+    for k in ('lr', 'lr_drop', 'beta', 'gamma', *OPTIONAL_TERMS, 'sigma_bg', 'sigma_fg', 'grad_clip', 'warmup', 'num_workers', 'max_time', 'ckpt_minutes'):
         v = getattr(cfg, k)
         if not (math.isfinite(v) and v >= 0): raise ValueError(f"--{k.replace('_', '-')} must be a finite number >= 0, got {v}")
     for k in ('lr', 'sigma_bg', 'sigma_fg'):
@@ -253,8 +253,7 @@ def open_data(cfg:Config, split:str, n=None):
 class _Meter:
     "Running sums of the loss terms on the device; read (one host sync) at log time."
     def __init__(self, cfg:Config):
-        extra = (('slot_area',) if cfg.slot_cost else ()) + (('mask_entropy',) if cfg.entropy_cost else ())
-        self.keys = TRAIN_KEYS + extra                                  # the optional terms, logged when they are in the loss
+        self.keys = TRAIN_KEYS + tuple(t for w, t in OPTIONAL_TERMS.items() if getattr(cfg, w))   # optional terms: when in the loss
         self.sums, self.n = None, 0
     def add(self, out):
         v = torch.stack([getattr(out, k).detach().float() for k in self.keys])
