@@ -21,8 +21,8 @@ from .run import (CONFIG, BEST, prepare_run, write_config, rng_state, set_rng_st
 # %% auto #0
 __all__ = ['PRESETS', 'CHOICES', 'POSITIVE', 'RESUMABLE', 'SPLITLESS', 'Config', 'field_docs', 'cpu_demo', 'multi_dsprites',
            'multi_dsprites_cpu', 'tetrominoes', 'clevr64', 'clevr128', 'drop_steps', 'check_config', 'build_model',
-           'lr_factor', 'build_optimizer', 'StepBatches', 'read_config', 'resume_config', 'NonFiniteGuard', 'open_data',
-           'Stopped', 'Trainer', 'train']
+           'lr_factor', 'entropy_factor', 'build_optimizer', 'StepBatches', 'read_config', 'resume_config',
+           'NonFiniteGuard', 'open_data', 'Stopped', 'Trainer', 'train']
 
 # %% ../nbs/09_train.ipynb #cb2c0c66
 @dataclass
@@ -43,6 +43,8 @@ class Config(MONetConfig):
     lr_schedule: str = 'constant'    # After warm-up: constant, or cosine (down to 0 at --steps)
     lr_drop_at: str = ''             # Steps from which the rate is multiplied by --lr-drop, comma-separated (e.g. 5500), on top of --lr-schedule
     lr_drop: float = 0.25            # The factor applied at each step of --lr-drop-at
+    entropy_ramp: int = 0            # Step at which --entropy-cost reaches its full weight, rising linearly from --entropy-from times it at step 0 (0: full weight from the start)
+    entropy_from: float = 0.0        # The share of --entropy-cost in the loss at step 0 when --entropy-ramp is set (0: the paper's loss at step 0)
     grad_clip: float = 0.0           # Clip the gradient norm to this value (0: no clipping)
     max_time: float = 0.0            # Stop after this many seconds of training in this invocation (0: no limit); --resume continues
     seed: int = 0                    # Seed of initialisation, data order and latent samples
@@ -125,7 +127,7 @@ def check_config(cfg:Config, world_size:int=1):
         if not getattr(cfg, k) >= 1: raise ValueError(f"--{k.replace('_', '-')} must be >= 1, got {getattr(cfg, k)}")
     check_slots(cfg.K, '--K')
     if not cfg.size >= 16 or cfg.size & (cfg.size - 1): raise ValueError(f"--size must be a power of two >= 16, got {cfg.size}")
-    for k in ('lr', 'lr_drop', 'beta', 'gamma', *OPTIONAL_TERMS, 'sigma_bg', 'sigma_fg', 'grad_clip', 'warmup', 'num_workers', 'max_time', 'ckpt_minutes'):
+    for k in ('lr', 'lr_drop', 'beta', 'gamma', *OPTIONAL_TERMS, 'entropy_ramp', 'entropy_from', 'sigma_bg', 'sigma_fg', 'grad_clip', 'warmup', 'num_workers', 'max_time', 'ckpt_minutes'):
         v = getattr(cfg, k)
         if not (math.isfinite(v) and v >= 0): raise ValueError(f"--{k.replace('_', '-')} must be a finite number >= 0, got {v}")
     for k in ('lr', 'sigma_bg', 'sigma_fg'):
@@ -133,6 +135,7 @@ def check_config(cfg:Config, world_size:int=1):
     if not 0 < cfg.lr_drop <= 1: raise ValueError(f"--lr-drop must be > 0 and <= 1, got {cfg.lr_drop}")
     if not isinstance(cfg.lr_drop_at, str): raise ValueError(f"--lr-drop-at must be a string of steps such as '5500', got {cfg.lr_drop_at!r}")
     drop_steps(cfg.lr_drop_at)
+    if cfg.entropy_ramp and not cfg.entropy_cost: raise ValueError("--entropy-ramp needs --entropy-cost > 0: there is no entropy term to ramp")
     if cfg.n_train is not None and cfg.n_train < cfg.batch_size:
         raise ValueError(f"--n-train ({cfg.n_train}) must hold at least one batch ({cfg.batch_size} images)")
     if cfg.batch_size % world_size:
@@ -155,6 +158,11 @@ def lr_factor(cfg:Config, step:int) -> float:
     if cfg.lr_schedule == 'constant': return drops
     t = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
     return drops * 0.5 * (1 + math.cos(math.pi * t))
+
+def entropy_factor(cfg:Config, step:int) -> float:
+    "The share of --entropy-cost in the loss at `step`: --entropy-from at step 0, rising linearly to 1 at --entropy-ramp (1 throughout without one)."
+    if not cfg.entropy_ramp or step >= cfg.entropy_ramp: return 1.0
+    return cfg.entropy_from + (1 - cfg.entropy_from) * step / cfg.entropy_ramp
 
 def build_optimizer(cfg:Config, model) -> tuple:
     "The optimiser and its learning-rate schedule (`lr_factor`)."
@@ -372,6 +380,8 @@ def _step(trainer:Trainer, step_fn, batch) -> tuple:
     x = batch['image'].to(trainer.device, non_blocking=True)
     if trainer.cfg.channels_last: x = x.contiguous(memory_format=torch.channels_last)
     with autocast(trainer.device, trainer.cfg.amp): out = step_fn(x)
+    share = entropy_factor(trainer.cfg, trainer.step)
+    if share != 1: out.loss = out.loss + (share - 1) * trainer.cfg.entropy_cost * out.mask_entropy   # --entropy-ramp: the term at its share
     trainer.opt.zero_grad(set_to_none=True)
     out.loss.backward()
     gnorm = torch.nn.utils.clip_grad_norm_(trainer.model.parameters(), trainer.cfg.grad_clip or math.inf)
