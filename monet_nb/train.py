@@ -44,7 +44,7 @@ class Config(MONetConfig):
     lr_drop_at: str = ''             # Steps from which the rate is multiplied by --lr-drop, comma-separated (e.g. 5500), on top of --lr-schedule
     lr_drop: float = 0.25            # The factor applied at each step of --lr-drop-at
     entropy_ramp: int = 0            # Step at which --entropy-cost reaches its full weight, rising linearly from --entropy-from times it at step 0 (0: full weight from the start)
-    entropy_from: float = 0.0        # The share of --entropy-cost in the loss at step 0 when --entropy-ramp is set (0: the paper's loss at step 0)
+    entropy_from: float = 0.0        # The share (0 to 1) of --entropy-cost in the loss at step 0 when --entropy-ramp is set (0: the paper's loss at step 0)
     grad_clip: float = 0.0           # Clip the gradient norm to this value (0: no clipping)
     max_time: float = 0.0            # Stop after this many seconds of training in this invocation (0: no limit); --resume continues
     seed: int = 0                    # Seed of initialisation, data order and latent samples
@@ -136,6 +136,8 @@ def check_config(cfg:Config, world_size:int=1):
     if not isinstance(cfg.lr_drop_at, str): raise ValueError(f"--lr-drop-at must be a string of steps such as '5500', got {cfg.lr_drop_at!r}")
     drop_steps(cfg.lr_drop_at)
     if cfg.entropy_ramp and not cfg.entropy_cost: raise ValueError("--entropy-ramp needs --entropy-cost > 0: there is no entropy term to ramp")
+    if cfg.entropy_from and not cfg.entropy_ramp: raise ValueError("--entropy-from needs --entropy-ramp: without a ramp the entropy cost has its full weight from step 0")
+    if cfg.entropy_from > 1: raise ValueError(f"--entropy-from is a share of --entropy-cost, from 0 to 1, got {cfg.entropy_from}")
     if cfg.n_train is not None and cfg.n_train < cfg.batch_size:
         raise ValueError(f"--n-train ({cfg.n_train}) must hold at least one batch ({cfg.batch_size} images)")
     if cfg.batch_size % world_size:
@@ -381,7 +383,7 @@ def _step(trainer:Trainer, step_fn, batch) -> tuple:
     if trainer.cfg.channels_last: x = x.contiguous(memory_format=torch.channels_last)
     with autocast(trainer.device, trainer.cfg.amp): out = step_fn(x)
     share = entropy_factor(trainer.cfg, trainer.step)
-    if share != 1: out.loss = out.loss + (share - 1) * trainer.cfg.entropy_cost * out.mask_entropy   # --entropy-ramp: the term at its share
+    if share != 1: out.loss = out.loss + (share - 1) * trainer.model.config.entropy_cost * out.mask_entropy   # --entropy-ramp: the term at its share
     trainer.opt.zero_grad(set_to_none=True)
     out.loss.backward()
     gnorm = torch.nn.utils.clip_grad_norm_(trainer.model.parameters(), trainer.cfg.grad_clip or math.inf)
@@ -399,6 +401,7 @@ def _log_train(trainer:Trainer, log, bar, meter, speed:_Speed):
     vals = meter.read()
     vals['images_per_s'] = speed.images_per_s(trainer.step)
     vals['train_s'], vals['lr'] = trainer.train_s, trainer.opt.param_groups[0]['lr']
+    if trainer.cfg.entropy_ramp: vals['entropy_weight'] = entropy_factor(trainer.cfg, trainer.step) * trainer.cfg.entropy_cost
     log.scalars(trainer.step, 'train', vals)
     bar.set_postfix({k: f'{v:.4g}' for k, v in vals.items()}, refresh=False)
 
