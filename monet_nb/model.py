@@ -23,8 +23,8 @@ __all__ = ['PADDINGS', 'SCOPE_INPUTS', 'DOWNSAMPLES', 'ENC_INPUTS', 'ENC_CHANNEL
            'LEGACY_ARCH', 'OPTIONAL_TERMS', 'RECOMPUTE', 'WEIGHTS_FILE', 'conv_block', 'check_model_size',
            'unet_channels', 'AttentionNet', 'stick_breaking', 'coord_grid', 'BroadcastDecoder', 'ComponentVAE',
            'init_monet', 'MONetConfig', 'unet_attention', 'broadcast_vae', 'build_part', 'model_config', 'MONetOutput',
-           'recompute_mode', 'check_slots', 'unwrap', 'MONet', 'slot_area', 'mask_entropy', 'count_params',
-           'save_monet', 'read_metadata', 'load_monet']
+           'recompute_mode', 'check_slots', 'unwrap', 'MONet', 'slot_area', 'mask_entropy', 'mask_overlap',
+           'count_params', 'save_monet', 'read_metadata', 'load_monet']
 
 # %% ../nbs/05_model.ipynb #30d8cd6b
 PADDINGS = ('zeros', 'replicate', 'reflect')   # how the U-Net's convolutions pad their input: with zeros (the usual), or from its edge
@@ -236,6 +236,7 @@ class MONetConfig:
     gamma: float = 0.5               # Weight of the mask KL
     slot_cost: float = 0.0           # Weight of sum_k (sqrt(1 + pixels of slot k) - 1), not in the paper: a region split over slots costs more than kept in one (0: the paper's loss)
     entropy_cost: float = 0.0        # Weight of the masks' entropy, sum over pixels of -sum_k m_k log m_k, not in the paper: prefers one slot per pixel (0: the paper's loss)
+    overlap_cost: float = 0.0        # Weight of the masks' overlap where slots decode the same colour, sum over pixels and pairs k < l of m_k m_l exp(-|mu_k - mu_l|^2 / (2 sigma_fg^2)), not in the paper: charges a split, not a merge (0: the paper's loss)
     sigma_bg: float = 0.09           # Decoder scale of the background slot
     sigma_fg: float = 0.11           # Decoder scale of the other slots
     attention_net: str = 'unet'      # The attention network, by its name in ATTENTION_NETS
@@ -290,12 +291,13 @@ def model_config(saved:dict, source:str='the file') -> MONetConfig:
 @dataclass
 class MONetOutput:
     "Everything a MONet forward pass computes. Loss terms are batch means; per-slot tensors are (B, K, ...)."
-    loss: Tensor         # nll + beta * kl + gamma * mask_kl (+ slot_cost * slot_area + entropy_cost * mask_entropy), averaged over the batch
+    loss: Tensor         # nll + beta * kl + gamma * mask_kl (+ slot_cost * slot_area + entropy_cost * mask_entropy + overlap_cost * mask_overlap), averaged over the batch
     nll: Tensor          # decoder negative log-likelihood (nats per image)
     kl: Tensor           # latent KL summed over slots
     mask_kl: Tensor      # KL between attention masks and decoded masks
     slot_area: Tensor    # sum_k (sqrt(1 + pixels of slot k) - 1), the term slot_cost weighs
     mask_entropy: Tensor # sum over pixels of -sum_k m_k log m_k (nats per image), the term entropy_cost weighs
+    mask_overlap: Tensor # sum over pixels and pairs of slots decoding alike of m_k m_l, the term overlap_cost weighs (0 when overlap_cost is 0: not computed)
     masks: Tensor        # attention masks m_k, (B, K, 1, H, W), sum to 1 over K
     log_masks: Tensor    # log m_k, (B, K, 1, H, W)
     x_mu: Tensor         # decoded component means, (B, K, 3, H, W), in [0, 1]
@@ -305,7 +307,7 @@ class MONetOutput:
     z_logvar: Tensor     # posterior log-variances, (B, K, z_dim)
     z: Tensor            # the latents decoded: a sample in training mode, z_mu in eval mode
 
-OPTIONAL_TERMS = dict(slot_cost='slot_area', entropy_cost='mask_entropy')   # loss terms not in the paper: weight (a MONetConfig field) -> term (a MONetOutput field)
+OPTIONAL_TERMS = dict(slot_cost='slot_area', entropy_cost='mask_entropy', overlap_cost='mask_overlap')   # loss terms not in the paper: weight (a MONetConfig field) -> term (a MONetOutput field)
 
 # %% ../nbs/05_model.ipynb #55203dfd
 RECOMPUTE = ('none', 'attention', 'all')   # what the backward pass recomputes instead of storing, to save memory
@@ -385,6 +387,14 @@ def mask_entropy(masks:Tensor, log_masks:Tensor) -> Tensor:
     "sum over pixels of -sum_k m_k log m_k per image, from masks and log masks (B, K, 1, H, W): (B,)."
     return -(masks.float() * log_masks.float().clamp_min(-1e4)).sum((1, 2, 3, 4))   # clamp: a log mask of -inf has m = 0
 
+# %% ../nbs/05_model.ipynb #2da956d2
+def mask_overlap(masks:Tensor, x_mu:Tensor, sigma:float) -> Tensor:
+    "sum over pixels and pairs of slots k < l of m_k m_l s_kl, s_kl = exp(-mean over channels (mu_k - mu_l)^2 / (2 sigma^2)) held constant, per image, from masks (B, K, 1, H, W) and decoded means (B, K, 3, H, W): (B,)."
+    m, mu = masks.float(), x_mu.detach().float()
+    sim = torch.exp(-(mu[:, :, None] - mu[:, None]).pow(2).mean(3, keepdim=True) / (2 * sigma ** 2))   # (B, K, K, 1, H, W)
+    others = 1 - torch.eye(m.shape[1], device=m.device)[:, :, None, None, None]                       # the pairs k != l
+    return (m[:, :, None] * m[:, None] * sim * others).sum((1, 2, 3, 4, 5)) / 2                          # each pair once
+
 # %% ../nbs/05_model.ipynb #6806f7d0
 @patch
 def _check_input(self:MONet, x:Tensor, K:int):
@@ -410,8 +420,10 @@ def forward(self:MONet, x:Tensor, K:int=None, slot_loop:bool=False) -> MONetOutp
     kl = kl_gaussian(z_mu, z_logvar).sum(1)
     mkl = mask_kl(log_masks, mask_logits)
     area, ent = slot_area(masks), mask_entropy(masks, log_masks)
-    loss = (nll + c.beta * kl + c.gamma * mkl + c.slot_cost * area + c.entropy_cost * ent).mean()
+    ov = mask_overlap(masks, x_mu, c.sigma_fg) if c.overlap_cost else torch.zeros_like(ent)   # K^2 maps: only when weighed
+    loss = (nll + c.beta * kl + c.gamma * mkl + c.slot_cost * area + c.entropy_cost * ent + c.overlap_cost * ov).mean()
     return MONetOutput(loss=loss, nll=nll.mean(), kl=kl.mean(), mask_kl=mkl.mean(), slot_area=area.mean(), mask_entropy=ent.mean(),
+                       mask_overlap=ov.mean(),
                        masks=masks, log_masks=log_masks, x_mu=x_mu, mask_logits=mask_logits, recon=(masks * x_mu).sum(1),
                        z_mu=z_mu, z_logvar=z_logvar, z=z)
 

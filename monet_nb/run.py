@@ -238,7 +238,7 @@ TRAIN_KEYS = ('loss', 'nll', 'kl', 'mask_kl')
 VAL_KEYS = tuple(METRIC_NAMES)                   # ari_fg, ari_fg_2plus, ari, msc, mse: named once, in metrics
 
 KEY_NAMES = dict(loss='loss', nll='NLL', kl='KL', mask_kl='mask KL', **METRIC_NAMES,
-                 slot_area='slot area', mask_entropy='mask entropy', entropy_weight='entropy weight', images_per_s='images/s', train_s='training seconds')
+                 slot_area='slot area', mask_entropy='mask entropy', mask_overlap='mask overlap', entropy_weight='entropy weight', images_per_s='images/s', train_s='training seconds')
 
 def read_metrics(path,                # A metrics.jsonl file, or a run folder holding one
                 ) -> list:            # One dict per readable line, in file order
