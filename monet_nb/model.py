@@ -237,6 +237,7 @@ class MONetConfig:
     slot_cost: float = 0.0           # Weight of sum_k (sqrt(1 + pixels of slot k) - 1), not in the paper: a region split over slots costs more than kept in one (0: the paper's loss)
     entropy_cost: float = 0.0        # Weight of the masks' entropy, sum over pixels of -sum_k m_k log m_k, not in the paper: prefers one slot per pixel (0: the paper's loss)
     overlap_cost: float = 0.0        # Weight of the masks' overlap where slots decode the same colour, sum over pixels and pairs k < l of m_k m_l exp(-|mu_k - mu_l|^2 / (2 sigma_fg^2)), not in the paper: charges a split, not a merge (0: the paper's loss)
+    overlap_radius: int = 0          # Pixels over which overlap_cost looks for a neighbour: each mask is first averaged over a (2r+1)^2 window, so slots that meet where they decode alike are charged too, a hard split as well as a soft one (0: the same pixel only)
     sigma_bg: float = 0.09           # Decoder scale of the background slot
     sigma_fg: float = 0.11           # Decoder scale of the other slots
     attention_net: str = 'unet'      # The attention network, by its name in ATTENTION_NETS
@@ -388,9 +389,11 @@ def mask_entropy(masks:Tensor, log_masks:Tensor) -> Tensor:
     return -(masks.float() * log_masks.float().clamp_min(-1e4)).sum((1, 2, 3, 4))   # clamp: a log mask of -inf has m = 0
 
 # %% ../nbs/05_model.ipynb #2da956d2
-def mask_overlap(masks:Tensor, x_mu:Tensor, sigma:float) -> Tensor:
-    "sum over pixels and pairs of slots k < l of m_k m_l s_kl, s_kl = exp(-mean over channels (mu_k - mu_l)^2 / (2 sigma^2)) held constant, per image, from masks (B, K, 1, H, W) and decoded means (B, K, 3, H, W): (B,)."
+def mask_overlap(masks:Tensor, x_mu:Tensor, sigma:float, radius:int=0) -> Tensor:
+    "sum over pixels and pairs of slots k < l of m_k m_l s_kl, s_kl = exp(-mean over channels (mu_k - mu_l)^2 / (2 sigma^2)) held constant, per image, from masks (B, K, 1, H, W) and decoded means (B, K, 3, H, W): (B,). "
+    "With `radius` r > 0 each m_k is first averaged over the (2r+1)^2 window around each pixel (the image's own pixels only)."
     m, mu = masks.float(), x_mu.detach().float()
+    if radius: m = F.avg_pool2d(m.flatten(0, 1), 2 * radius + 1, stride=1, padding=radius, count_include_pad=False).view_as(m)
     sim = torch.exp(-(mu[:, :, None] - mu[:, None]).pow(2).mean(3, keepdim=True) / (2 * sigma ** 2))   # (B, K, K, 1, H, W)
     others = 1 - torch.eye(m.shape[1], device=m.device)[:, :, None, None, None]                       # the pairs k != l
     return (m[:, :, None] * m[:, None] * sim * others).sum((1, 2, 3, 4, 5)) / 2                          # each pair once
@@ -420,7 +423,7 @@ def forward(self:MONet, x:Tensor, K:int=None, slot_loop:bool=False) -> MONetOutp
     kl = kl_gaussian(z_mu, z_logvar).sum(1)
     mkl = mask_kl(log_masks, mask_logits)
     area, ent = slot_area(masks), mask_entropy(masks, log_masks)
-    ov = mask_overlap(masks, x_mu, c.sigma_fg) if c.overlap_cost else torch.zeros_like(ent)   # K^2 maps: only when weighed
+    ov = mask_overlap(masks, x_mu, c.sigma_fg, c.overlap_radius) if c.overlap_cost else torch.zeros_like(ent)   # K^2 maps: only when weighed
     loss = (nll + c.beta * kl + c.gamma * mkl + c.slot_cost * area + c.entropy_cost * ent + c.overlap_cost * ov).mean()
     return MONetOutput(loss=loss, nll=nll.mean(), kl=kl.mean(), mask_kl=mkl.mean(), slot_area=area.mean(), mask_entropy=ent.mean(),
                        mask_overlap=ov.mean(),

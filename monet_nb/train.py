@@ -127,7 +127,7 @@ def check_config(cfg:Config, world_size:int=1):
         if not getattr(cfg, k) >= 1: raise ValueError(f"--{k.replace('_', '-')} must be >= 1, got {getattr(cfg, k)}")
     check_slots(cfg.K, '--K')
     if not cfg.size >= 16 or cfg.size & (cfg.size - 1): raise ValueError(f"--size must be a power of two >= 16, got {cfg.size}")
-    for k in ('lr', 'lr_drop', 'beta', 'gamma', *OPTIONAL_TERMS, 'entropy_ramp', 'entropy_from', 'sigma_bg', 'sigma_fg', 'grad_clip', 'warmup', 'num_workers', 'max_time', 'ckpt_minutes'):
+    for k in ('lr', 'lr_drop', 'beta', 'gamma', *OPTIONAL_TERMS, 'entropy_ramp', 'entropy_from', 'overlap_radius', 'sigma_bg', 'sigma_fg', 'grad_clip', 'warmup', 'num_workers', 'max_time', 'ckpt_minutes'):
         v = getattr(cfg, k)
         if not (math.isfinite(v) and v >= 0): raise ValueError(f"--{k.replace('_', '-')} must be a finite number >= 0, got {v}")
     for k in ('lr', 'sigma_bg', 'sigma_fg'):
@@ -137,6 +137,7 @@ def check_config(cfg:Config, world_size:int=1):
     drop_steps(cfg.lr_drop_at)
     if cfg.entropy_ramp and not cfg.entropy_cost: raise ValueError("--entropy-ramp needs --entropy-cost > 0: there is no entropy term to ramp")
     if cfg.entropy_from and not cfg.entropy_ramp: raise ValueError("--entropy-from needs --entropy-ramp: without a ramp the entropy cost has its full weight from step 0")
+    if cfg.overlap_radius and not cfg.overlap_cost: raise ValueError("--overlap-radius needs --overlap-cost > 0: there is no overlap term to widen")
     if cfg.entropy_from > 1: raise ValueError(f"--entropy-from is a share of --entropy-cost, from 0 to 1, got {cfg.entropy_from}")
     if cfg.n_train is not None and cfg.n_train < cfg.batch_size:
         raise ValueError(f"--n-train ({cfg.n_train}) must hold at least one batch ({cfg.batch_size} images)")
