@@ -137,8 +137,8 @@ def check_config(cfg:Config, world_size:int=1):
     drop_steps(cfg.lr_drop_at)
     if cfg.entropy_ramp and not cfg.entropy_cost: raise ValueError("--entropy-ramp needs --entropy-cost > 0: there is no entropy term to ramp")
     if cfg.entropy_from and not cfg.entropy_ramp: raise ValueError("--entropy-from needs --entropy-ramp: without a ramp the entropy cost has its full weight from step 0")
-    if cfg.overlap_radius and not cfg.overlap_cost: raise ValueError("--overlap-radius needs --overlap-cost > 0: there is no overlap term to widen")
     if cfg.entropy_from > 1: raise ValueError(f"--entropy-from is a share of --entropy-cost, from 0 to 1, got {cfg.entropy_from}")
+    if cfg.overlap_radius and not cfg.overlap_cost: raise ValueError("--overlap-radius needs --overlap-cost > 0: there is no overlap term to widen")
     if cfg.n_train is not None and cfg.n_train < cfg.batch_size:
         raise ValueError(f"--n-train ({cfg.n_train}) must hold at least one batch ({cfg.batch_size} images)")
     if cfg.batch_size % world_size:
