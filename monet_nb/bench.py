@@ -338,7 +338,7 @@ def plot_learning(results,                 # A `learning_curves` result, or {nam
             for ax, x in zip(axes, ('step', 'train_s')):
                 ax.plot([p[x] or 0 for p in pts], [p[key] for p in pts], color=f'C{c if name else j}', lw=1, marker='o', ms=2,
                         label=(name or f'seed {seed}') if j == 0 or not name else None, alpha=0.9)
-    label = 'ARI-FG, scenes with 2+ objects' if key == 'ari_fg_2plus' else key
+    label = {'ari_fg_2plus': 'ARI-FG, scenes with 2+ objects', 'ari_fg_1': 'ARI-FG, one-object scenes', 'ari_fg': 'ARI-FG, all scenes'}.get(key, key)
     for ax, x in zip(axes, ('step', 'training seconds')):
         for t in THRESHOLDS: ax.axhline(t, color='grey', lw=0.6, ls=':')
         ax.set_xlabel(x, fontsize=8); ax.set_ylabel(label, fontsize=8); ax.set_ylim(-0.02, 1.02); ax.grid(alpha=0.3)
