@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, Sampler
-from .model import (MONet, MONetConfig, ENC_INPUTS, SCOPE_INPUTS, PADDINGS, DOWNSAMPLES, ATTENTION_NETS, COMPONENT_VAES, RECOMPUTE, recompute_mode,
+from .model import (MONet, MONetConfig, MONetOutput, ENC_INPUTS, SCOPE_INPUTS, PADDINGS, DOWNSAMPLES, ATTENTION_NETS, COMPONENT_VAES, RECOMPUTE, recompute_mode,
                     check_slots, LEGACY_ARCH, OPTIONAL_TERMS, save_monet, load_monet)
 from .runtime import autocast, native_bf16, resolve_amp, check_device, resolve_device, init_distributed, reuse_freed_memory
 from .data import get_dataset, materialize, parse_spec
@@ -21,7 +21,7 @@ from .run import (CONFIG, BEST, prepare_run, write_config, rng_state, set_rng_st
 # %% auto #0
 __all__ = ['PRESETS', 'CHOICES', 'POSITIVE', 'RESUMABLE', 'SPLITLESS', 'Config', 'field_docs', 'cpu_demo', 'multi_dsprites',
            'multi_dsprites_cpu', 'tetrominoes', 'clevr64', 'clevr128', 'drop_steps', 'check_config', 'build_model',
-           'lr_factor', 'entropy_factor', 'build_optimizer', 'StepBatches', 'read_config', 'resume_config',
+           'lr_factor', 'entropy_factor', 'build_optimizer', 'Geco', 'StepBatches', 'read_config', 'resume_config',
            'NonFiniteGuard', 'open_data', 'Stopped', 'Trainer', 'train']
 
 # %% ../nbs/09_train.ipynb #cb2c0c66
@@ -45,6 +45,9 @@ class Config(MONetConfig):
     lr_drop: float = 0.25            # The factor applied at each step of --lr-drop-at
     entropy_ramp: int = 0            # Step at which --entropy-cost reaches its full weight, rising linearly from --entropy-from times it at step 0 (0: full weight from the start)
     entropy_from: float = 0.0        # The share (0 to 1) of --entropy-cost in the loss at step 0 when --entropy-ramp is set (0: the paper's loss at step 0)
+    geco_goal: float = None          # GECO (as GENESIS trains MONet): the decoder NLL to reach, in nats per pixel; the rest of the loss is weighed by a multiplier that adapts to it (None: the fixed weights of the paper)
+    geco_rate: float = 0.04          # GECO: the multiplier's log moves by this times the smoothed NLL's distance to --geco-goal (nats per pixel) per step, 10 times as fast upwards (GENESIS's)
+    geco_alpha: float = 0.99         # GECO: the NLL is smoothed by an exponential moving average with this decay (GENESIS's)
     grad_clip: float = 0.0           # Clip the gradient norm to this value (0: no clipping)
     max_time: float = 0.0            # Stop after this many seconds of training in this invocation (0: no limit); --resume continues
     seed: int = 0                    # Seed of initialisation, data order and latent samples
@@ -138,6 +141,13 @@ def check_config(cfg:Config, world_size:int=1):
     if cfg.entropy_ramp and not cfg.entropy_cost: raise ValueError("--entropy-ramp needs --entropy-cost > 0: there is no entropy term to ramp")
     if cfg.entropy_from and not cfg.entropy_ramp: raise ValueError("--entropy-from needs --entropy-ramp: without a ramp the entropy cost has its full weight from step 0")
     if cfg.entropy_from > 1: raise ValueError(f"--entropy-from is a share of --entropy-cost, from 0 to 1, got {cfg.entropy_from}")
+    if cfg.geco_goal is not None and not math.isfinite(cfg.geco_goal): raise ValueError(f"--geco-goal must be a finite number of nats per pixel, got {cfg.geco_goal}")
+    if not (math.isfinite(cfg.geco_rate) and cfg.geco_rate > 0): raise ValueError(f"--geco-rate must be a finite number > 0, got {cfg.geco_rate}")
+    if not 0 <= cfg.geco_alpha < 1: raise ValueError(f"--geco-alpha must be >= 0 and < 1, got {cfg.geco_alpha}")
+    if cfg.geco_goal is None:
+        for k in ('geco_rate', 'geco_alpha'):
+            if getattr(cfg, k) != Config.__dataclass_fields__[k].default:
+                raise ValueError(f"--{k.replace('_', '-')} needs --geco-goal: without a goal there is no GECO multiplier")
     if cfg.overlap_radius and not cfg.overlap_cost: raise ValueError("--overlap-radius needs --overlap-cost > 0: there is no overlap term to widen")
     if cfg.n_train is not None and cfg.n_train < cfg.batch_size:
         raise ValueError(f"--n-train ({cfg.n_train}) must hold at least one batch ({cfg.batch_size} images)")
@@ -172,6 +182,38 @@ def build_optimizer(cfg:Config, model) -> tuple:
     opt = (torch.optim.RMSprop if cfg.optimizer == 'rmsprop' else torch.optim.Adam)(model.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(cfg, s))
     return opt, sched
+
+# %% ../nbs/09_train.ipynb #f6666f02
+class Geco:
+    "GECO's multiplier: the loss is nll + lam * (the rest of the loss), and lam moves after each step towards the NLL goal."
+    SPEEDUP, LOW, HIGH = 10.0, 1e-6, 1e6   # lam grows 10 times as fast as it shrinks (GENESIS's speed-up), within [LOW, HIGH]
+    def __init__(self, goal:float, rate:float, alpha:float, pixels:int, device=None, world:int=1):
+        self.goal, self.rate, self.alpha, self.pixels, self.world, self.device = goal, rate, alpha, pixels, world, device
+        self.lam, self.err = torch.ones((), device=device), None       # on the device: no host sync per step
+
+    @classmethod
+    def of(cls, cfg:Config, device=None, world:int=1):
+        "The multiplier a run's settings ask for, or None without --geco-goal."
+        return None if cfg.geco_goal is None else cls(cfg.geco_goal, cfg.geco_rate, cfg.geco_alpha, cfg.size ** 2, device, world)
+
+    def __call__(self, out:MONetOutput) -> torch.Tensor:
+        "This step's loss at the multiplier in force; then the multiplier moves with this step's NLL (averaged over processes)."
+        loss = out.nll + self.lam * (out.loss - out.nll)
+        with torch.no_grad():
+            err = out.nll.detach().float() / self.pixels                # nats per pixel
+            if self.world > 1: dist.all_reduce(err); err = err / self.world
+            self.err = err if self.err is None else self.alpha * self.err + (1 - self.alpha) * err
+            gap = self.goal - self.err                                  # > 0: the reconstruction is better than the goal
+            self.lam = (self.lam * torch.exp(self.rate * gap * torch.where(gap > 0, self.SPEEDUP, 1.0))).clamp(self.LOW, self.HIGH)
+        return loss
+
+    @property
+    def weight(self) -> float: return self.lam.item()
+    def state(self) -> dict: return dict(lam=self.lam.item(), err=None if self.err is None else self.err.item())
+    def load(self, state:dict):
+        "Continue from a `state()` saved in a checkpoint."
+        self.lam = torch.tensor(state['lam'], device=self.device)
+        self.err = None if state['err'] is None else torch.tensor(state['err'], device=self.device)
 
 # %% ../nbs/09_train.ipynb #300f559c
 class StepBatches(Sampler):
@@ -309,6 +351,7 @@ class Trainer:
     step: int = 0                  # optimiser steps done
     best: float = -math.inf        # best selection score of a validation so far
     train_s: float = 0.0           # seconds spent in training steps, over all invocations
+    geco: Geco = None              # GECO's multiplier (--geco-goal), or None: the paper's fixed weights
 
 # %% ../nbs/09_train.ipynb #c175f4e5
 def _on_rank0(fn, rank, world):
@@ -354,6 +397,7 @@ def _resume(trainer:Trainer):
                   file=sys.stderr)
         torch.manual_seed(hash((state['step'], trainer.rank)) % 2**31)
     trainer.step, trainer.best, trainer.train_s = state['step'], state.get('best', -math.inf), state.get('train_s', 0.0)
+    if trainer.geco is not None and state.get('geco'): trainer.geco.load(state['geco'])   # (--geco-goal cannot be added on resume)
 
 # %% ../nbs/09_train.ipynb #c98194ce
 def _setup(cfg, run, resume, force, rank=0, world=1, local_rank=0, lock=None) -> tuple:
@@ -372,7 +416,7 @@ def _setup(cfg, run, resume, force, rank=0, world=1, local_rank=0, lock=None) ->
     torch.manual_seed(cfg.seed)
     if device.type == 'cpu' and cfg.reuse_memory: reuse_freed_memory()
     model = build_model(cfg, device)
-    trainer = Trainer(cfg, Path(run), model, *build_optimizer(cfg, model), device, rank, world)
+    trainer = Trainer(cfg, Path(run), model, *build_optimizer(cfg, model), device, rank, world, geco=Geco.of(cfg, device, world))
     if resume: _resume(trainer)
     else: torch.manual_seed(cfg.seed + 1 + rank)                        # latent samples differ between processes
     return trainer, train_ds, val_ds
@@ -385,6 +429,7 @@ def _step(trainer:Trainer, step_fn, batch) -> tuple:
     with autocast(trainer.device, trainer.cfg.amp): out = step_fn(x)
     share = entropy_factor(trainer.cfg, trainer.step)
     if share != 1: out.loss = out.loss + (share - 1) * trainer.model.config.entropy_cost * out.mask_entropy   # --entropy-ramp: the term at its share
+    if trainer.geco is not None: out.loss = trainer.geco(out)           # --geco-goal: the terms but the NLL weighed by its multiplier
     trainer.opt.zero_grad(set_to_none=True)
     out.loss.backward()
     gnorm = torch.nn.utils.clip_grad_norm_(trainer.model.parameters(), trainer.cfg.grad_clip or math.inf)
@@ -403,6 +448,7 @@ def _log_train(trainer:Trainer, log, bar, meter, speed:_Speed):
     vals['images_per_s'] = speed.images_per_s(trainer.step)
     vals['train_s'], vals['lr'] = trainer.train_s, trainer.opt.param_groups[0]['lr']
     if trainer.cfg.entropy_ramp: vals['entropy_weight'] = entropy_factor(trainer.cfg, trainer.step) * trainer.cfg.entropy_cost
+    if trainer.geco is not None: vals['geco_weight'] = trainer.geco.weight
     log.scalars(trainer.step, 'train', vals)
     bar.set_postfix({k: f'{v:.4g}' for k, v in vals.items()}, refresh=False)
 
@@ -416,7 +462,7 @@ def _checkpoint(trainer:Trainer):
         raise FloatingPointError(f"the weights became non-finite by step {trainer.step}; the last good checkpoint in {trainer.run} is kept")
     if trainer.rank == 0:
         save_checkpoint(trainer.run, trainer.model, trainer.opt, trainer.sched, trainer.step, rng=states, best=trainer.best,
-                        train_s=trainer.train_s)
+                        train_s=trainer.train_s, geco=trainer.geco.state() if trainer.geco is not None else None)
 
 # %% ../nbs/09_train.ipynb #2c1905fb
 def _validate_and_report(trainer:Trainer, val_ds, log):
