@@ -144,6 +144,8 @@ def check_config(cfg:Config, world_size:int=1):
     if cfg.geco_goal is not None and not math.isfinite(cfg.geco_goal): raise ValueError(f"--geco-goal must be a finite number of nats per pixel, got {cfg.geco_goal}")
     if not (math.isfinite(cfg.geco_rate) and cfg.geco_rate > 0): raise ValueError(f"--geco-rate must be a finite number > 0, got {cfg.geco_rate}")
     if not 0 <= cfg.geco_alpha < 1: raise ValueError(f"--geco-alpha must be >= 0 and < 1, got {cfg.geco_alpha}")
+    if cfg.geco_goal is not None and not (cfg.beta or cfg.gamma or any(getattr(cfg, k) for k in OPTIONAL_TERMS)):
+        raise ValueError("--geco-goal needs a term beside the NLL (--beta, --gamma or a cost > 0): there is nothing for its multiplier to weigh")
     if cfg.geco_goal is None:
         for k in ('geco_rate', 'geco_alpha'):
             if getattr(cfg, k) != Config.__dataclass_fields__[k].default:
@@ -183,7 +185,7 @@ def build_optimizer(cfg:Config, model) -> tuple:
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(cfg, s))
     return opt, sched
 
-# %% ../nbs/09_train.ipynb #f6666f02
+# %% ../nbs/09_train.ipynb #9a989d35
 class Geco:
     "GECO's multiplier: the loss is nll + lam * (the rest of the loss), and lam moves after each step towards the NLL goal."
     SPEEDUP, LOW, HIGH = 10.0, 1e-6, 1e6   # lam grows 10 times as fast as it shrinks (GENESIS's speed-up), within [LOW, HIGH]
