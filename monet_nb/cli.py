@@ -158,7 +158,7 @@ preset, and every option given is applied on top of it. Where cpu_demo changes a
 paper's, for the model and optimiser) follows. Options may also be spelled with underscores (--batch_size)."""
 
 _TRAIN_EXAMPLES = ('monet_train                                       # the CPU demo, into runs/cpu_demo',
-                   'monet_train --resume runs/cpu_demo --steps 12000  # continue it up to step 12,000',
+                   'monet_train --resume runs/cpu_demo --max-time 0   # continue it to its 12,000 steps, without a time limit',
                    'monet_train --seeds 0,1,2 --out runs/demo3         # three training seeds: runs/demo3/seed0 ...')
 
 def train_parser(prog:str='monet_train', description:str=_TRAIN_HELP, examples=_TRAIN_EXAMPLES, run_options:bool=True) -> Parser:
